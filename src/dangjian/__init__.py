@@ -1,0 +1,1 @@
+"""党建云 (dangjian): party committee campaign and branch-work platform."""

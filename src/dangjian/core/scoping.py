@@ -1,0 +1,222 @@
+"""The one scoping policy: which records a user may see or change.
+
+Every queryset that reaches a user goes through `restrict(qs, user, perm)`; every single-object
+check goes through `can(user, perm, org)` or `get_in_scope(...)`. Models say where their org
+path is with `register()`; core itself imports no domain app.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from dangjian.core.models import Role
+
+
+class Perm:
+    VIEW = "view"
+    CHANGE_ORG = "change_org"
+    CHANGE_MEMBER = "change_member"
+    UNMASK = "unmask"  # see ID and phone numbers unmasked (each view is audited)
+    GRANT = "grant"  # hand out roles inside the subtree
+
+
+ROLE_PERMS: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset({Perm.VIEW, Perm.CHANGE_ORG, Perm.CHANGE_MEMBER, Perm.UNMASK, Perm.GRANT}),
+    Role.COMMITTEE_ADMIN: frozenset({Perm.VIEW, Perm.CHANGE_ORG, Perm.CHANGE_MEMBER, Perm.UNMASK, Perm.GRANT}),
+    Role.UNIT_ADMIN: frozenset({Perm.VIEW, Perm.CHANGE_ORG, Perm.CHANGE_MEMBER, Perm.UNMASK, Perm.GRANT}),
+    Role.LIAISON: frozenset({Perm.VIEW}),
+    Role.BRANCH_SECRETARY: frozenset({Perm.VIEW, Perm.CHANGE_MEMBER, Perm.UNMASK}),
+    Role.GUIDANCE_MEMBER: frozenset({Perm.VIEW}),
+    Role.MEMBER: frozenset(),
+}
+# What a user may do with the record that is their own (Member.user == user).
+OWNER_PERMS = frozenset({Perm.VIEW, Perm.UNMASK})
+
+# Which roles a holder of each role may hand out (always inside its own subtree).
+GRANTABLE: dict[str, tuple[str, ...]] = {
+    Role.SYSTEM_ADMIN: tuple(Role.values),
+    Role.COMMITTEE_ADMIN: tuple(r for r in Role.values if r != Role.SYSTEM_ADMIN),
+    Role.UNIT_ADMIN: (Role.UNIT_ADMIN, Role.LIAISON, Role.BRANCH_SECRETARY, Role.MEMBER),
+}
+
+# treebeard's MP_Node alphabet; paths only ever hold these characters.
+PATH_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def prefix_upper(prefix: str) -> str | None:
+    """The smallest string above every path that starts with `prefix` (None: no bound)."""
+    p = prefix.rstrip(PATH_ALPHABET[-1])
+    if not p:
+        return None
+    return p[:-1] + PATH_ALPHABET[PATH_ALPHABET.index(p[-1]) + 1]
+
+
+def subtree_q(path_field: str, prefix: str) -> Q:
+    """Rows whose path lies in the subtree at `prefix`: a range scan, index-friendly on
+    SQLite and PostgreSQL alike (LIKE 'x%' is not, under non-C collations)."""
+    q = Q(**{f"{path_field}__gte": prefix})
+    upper = prefix_upper(prefix)
+    if upper is not None:
+        q &= Q(**{f"{path_field}__lt": upper})
+    return q
+
+
+@dataclass(frozen=True)
+class Rule:
+    path: str | None  # lookup to the org path, e.g. "org__path"; None: not org-scoped
+    owner: str | None = None  # lookup to the owning user, e.g. "user"
+
+
+_registry: dict[type[Model], Rule] = {}
+
+
+def register(model: type[Model], *, path: str | None, owner: str | None = None) -> None:
+    _registry[model] = Rule(path=path, owner=owner)
+
+
+def registered_models() -> list[type[Model]]:
+    return list(_registry)
+
+
+@dataclass
+class Scope:
+    """A user's grants, reduced to path prefixes per permission."""
+
+    user_id: int | None
+    is_global: frozenset[str] = frozenset()
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> org paths ("" = all)
+
+    def paths(self, perm: str) -> tuple[str, ...]:
+        return self.prefixes.get(perm, ())
+
+    def covers(self, perm: str, path: str) -> bool:
+        return perm in self.is_global or any(path.startswith(p) for p in self.paths(perm))
+
+    @property
+    def has_any_role(self) -> bool:
+        return bool(self.roles)
+
+
+def _minimal(prefixes: set[str]) -> tuple[str, ...]:
+    kept: list[str] = []
+    for p in sorted(prefixes):
+        if not kept or not p.startswith(kept[-1]):
+            kept.append(p)
+    return tuple(kept)
+
+
+def scope_of(user) -> Scope:
+    """The user's scope, computed once per user object (one query)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope(user_id=None)
+    cached = getattr(user, "_dangjian_scope", None)
+    if cached is not None:
+        return cached
+    from dangjian.core.models import RoleGrant
+
+    glob: set[str] = set()
+    prefixes: dict[str, set[str]] = {}
+    roles: dict[str, list[str]] = {}
+    for role, path in RoleGrant.objects.filter(user=user).values_list("role", "org__path"):
+        roles.setdefault(role, []).append(path or "")
+        for perm in ROLE_PERMS.get(role, ()):
+            if role == Role.SYSTEM_ADMIN or not path:
+                if role == Role.SYSTEM_ADMIN:
+                    glob.add(perm)
+                continue
+            prefixes.setdefault(perm, set()).add(path)
+    if user.is_superuser:
+        glob |= ROLE_PERMS[Role.SYSTEM_ADMIN]
+        roles.setdefault(Role.SYSTEM_ADMIN, [""])
+    scope = Scope(
+        user_id=user.pk,
+        is_global=frozenset(glob),
+        prefixes={perm: _minimal(ps) for perm, ps in prefixes.items()},
+        roles={r: tuple(ps) for r, ps in roles.items()},
+    )
+    user._dangjian_scope = scope
+    return scope
+
+
+def forget(user) -> None:
+    """Drop the cached scope after the user's grants change."""
+    if hasattr(user, "_dangjian_scope"):
+        del user._dangjian_scope
+
+
+def scope_q(model: type[Model], user, perm: str = Perm.VIEW) -> Q | None:
+    """The filter for `perm` on `model`; None means everything (a global grant)."""
+    rule = _registry.get(model)
+    if rule is None:
+        raise LookupError(f"{model.__name__} is not registered with the scoping policy")
+    scope = scope_of(user)
+    if perm in scope.is_global:
+        return None
+    q = Q(pk__in=[])
+    if rule.path:
+        for prefix in scope.paths(perm):
+            q |= subtree_q(rule.path, prefix)
+    if rule.owner and perm in OWNER_PERMS and scope.user_id is not None:
+        q |= Q(**{rule.owner: scope.user_id})
+    return q
+
+
+def restrict(qs: QuerySet, user, perm: str = Perm.VIEW) -> QuerySet:
+    """The rows of `qs` that `user` may `perm`."""
+    q = scope_q(qs.model, user, perm)
+    return qs if q is None else qs.filter(q)
+
+
+def can(user, perm: str, org=None) -> bool:
+    """May `user` do `perm` at `org` (an Org, or None for "anywhere at all")?"""
+    scope = scope_of(user)
+    if perm in scope.is_global:
+        return True
+    if org is None:
+        return bool(scope.paths(perm))
+    return scope.covers(perm, org.path)
+
+
+def can_on(user, perm: str, obj) -> bool:
+    """May `user` do `perm` on one registered record (org path or ownership)?"""
+    rule = _registry[type(obj)]
+    scope = scope_of(user)
+    if perm in scope.is_global:
+        return True
+    if rule.owner and perm in OWNER_PERMS and scope.user_id is not None:
+        # Owner lookups are one hop (e.g. "user"), so the id is on the record itself.
+        if getattr(obj, f"{rule.owner}_id", None) == scope.user_id:
+            return True
+    if not rule.path:
+        return False
+    path = obj
+    for part in rule.path.split("__"):
+        path = getattr(path, part, None)
+        if path is None:
+            return False
+    return scope.covers(perm, path)
+
+
+def get_in_scope(qs: QuerySet, user, perm: str = Perm.VIEW, **lookup):
+    """One record by `lookup` if `user` may `perm` it; 404 otherwise (no hint that it exists)."""
+    obj = restrict(qs, user, perm).filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def grantable_roles(user, org) -> list[str]:
+    """Roles `user` may hand out at `org`."""
+    scope = scope_of(user)
+    if Perm.GRANT in scope.is_global:
+        return list(Role.values)
+    allowed: list[str] = []
+    for role, paths in scope.roles.items():
+        if Perm.GRANT not in ROLE_PERMS.get(role, ()):
+            continue
+        if org is not None and any(org.path.startswith(p) for p in paths if p):
+            allowed.extend(r for r in GRANTABLE.get(role, ()) if r not in allowed)
+    return allowed

@@ -1,0 +1,14 @@
+"""Root URLconf: each app's pages, the API under /api/v1/, and the health check."""
+from django.contrib import admin
+from django.urls import include, path
+
+from dangjian.api import api
+from dangjian.core import views as core_views
+
+urlpatterns = [
+    path("", include("dangjian.core.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

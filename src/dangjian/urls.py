@@ -1,5 +1,4 @@
 """Root URLconf: each app's pages, the API under /api/v1/, and the health check."""
-from django.contrib import admin
 from django.urls import include, path
 
 from dangjian.api import api
@@ -10,5 +9,4 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
-    path("admin/", admin.site.urls),
 ]

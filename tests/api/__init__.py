@@ -1,0 +1,1 @@
+"""Tests of the API under /api/v1/."""

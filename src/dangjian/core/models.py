@@ -66,6 +66,9 @@ class ApiToken(models.Model):
         verbose_name = "API 令牌"
         verbose_name_plural = "API 令牌"
 
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
@@ -85,9 +88,12 @@ class AccessLog(models.Model):
     action = models.CharField(max_length=32)  # view / export / api
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)
-    detail = models.CharField(max_length=255, blank=True)
+    detail = models.TextField(blank=True)
 
     class Meta:
         verbose_name = "个人信息查看记录"
         verbose_name_plural = "个人信息查看记录"
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type}#{self.object_id}"

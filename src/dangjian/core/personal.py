@@ -39,5 +39,5 @@ def log_access(user, action: str, obj=None, detail: str = "", object_type: str =
         action=action,
         object_type=object_type or (obj._meta.label_lower if obj is not None else ""),
         object_id=object_id or (str(obj.pk) if obj is not None else ""),
-        detail=detail[:255],
+        detail=detail,
     )

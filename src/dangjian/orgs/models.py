@@ -119,3 +119,6 @@ class LeadershipPosition(models.Model):
         verbose_name_plural = "班子成员"
         ordering = ["order", "id"]
         constraints = [models.UniqueConstraint(fields=["team", "member"], name="uniq_team_member")]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.member}"

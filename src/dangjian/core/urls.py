@@ -1,3 +1,4 @@
+"""URLs of core: login and logout, the home dashboard, roles and their history."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -5,6 +6,10 @@ from dangjian.core import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("roles/", views.role_list, name="role_list"),
+    path("roles/grant/", views.role_grant, name="role_grant"),
+    path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
+    path("roles/history/", views.role_history, name="role_history"),
 ]

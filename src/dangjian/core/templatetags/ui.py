@@ -1,0 +1,96 @@
+"""Template helpers shared by every page: optional links, navigation state, masking, durations."""
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+from dangjian.core.models import Role
+from dangjian.core.personal import mask_id_number, mask_phone
+
+register = template.Library()
+
+# Which left-navigation entry a page belongs to, by URL-name prefix (first match wins).
+NAV_SECTIONS = (
+    ("home", "home"),
+    ("org_", "orgs"),
+    ("member_", "members"),
+    ("import_", "import"),
+    ("export_", "members"),
+    ("role_", "roles"),
+    ("account_", "roles"),
+)
+
+
+@register.simple_tag
+def optional_url(name: str, *args) -> str:
+    """The URL for `name`, or "" when no such page is installed (yet)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def section_of(url_name: str | None) -> str:
+    for prefix, section in NAV_SECTIONS:
+        if url_name and (url_name == prefix or (prefix.endswith("_") and url_name.startswith(prefix))):
+            return section
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def nav_active(context, section: str) -> str:
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return "active" if match is not None and section_of(match.url_name) == section else ""
+
+
+@register.filter
+def masked_phone(value: str) -> str:
+    return mask_phone(value) if value else ""
+
+
+@register.filter
+def masked_id(value: str) -> str:
+    return mask_id_number(value) if value else ""
+
+
+@register.filter
+def role_label(value: str) -> str:
+    try:
+        return Role(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def minutes(value) -> int:
+    """A timedelta as whole minutes (the lockout page's cool-off)."""
+    try:
+        return max(1, int(value.total_seconds() // 60))
+    except AttributeError:
+        return 0
+
+
+# Line icons drawn in currentColor, 24×24; kept here so that no icon font or outside file is needed.
+ICONS = {
+    "home": "M3 10.5 12 3l9 7.5M5 9v12h5v-6h4v6h5V9",
+    "orgs": "M9.5 3h5v4h-5zM2.5 17h5v4h-5zM9.5 17h5v4h-5zM16.5 17h5v4h-5zM12 7v6M5 17v-4h14v4",
+    "members": "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM2 21v-1a7 7 0 0 1 14 0v1M16 3.5a4 4 0 0 1 0 7M22 21v-1a6 6 0 0 0-4-5.6",
+    "import": "M12 15V3M7 8l5-5 5 5M4 14v6h16v-6",
+    "roles": "M12 2.5l8 3v6c0 4.8-3.4 8.8-8 10-4.6-1.2-8-5.2-8-10v-6zM8.5 12l2.5 2.5 4.5-5",
+    "search": "M10.5 18a7.5 7.5 0 1 0 0-15 7.5 7.5 0 0 0 0 15zM21 21l-5.2-5.2",
+    "plus": "M12 5v14M5 12h14",
+    "download": "M12 3v12M7 10l5 5 5-5M4 20h16",
+    "history": "M3 12a9 9 0 1 0 3-6.7L3 8M3 3v5h5M12 7v5l3 3",
+    "edit": "M4 20h4L19 9l-4-4L4 16zM13.5 6.5l4 4",
+    "move": "M5 9l-3 3 3 3M9 5l3-3 3 3M15 19l-3 3-3-3M19 9l3 3-3 3M2 12h20M12 2v20",
+    "eye": "M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z",
+    "logout": "M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4M16 17l5-5-5-5M21 12H9",
+}
+
+
+@register.simple_tag
+def icon(name: str, css: str = "icon"):
+    return format_html(
+        '<svg class="{}" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="{}"/></svg>',
+        css, ICONS[name],
+    )

@@ -1,0 +1,1 @@
+"""Benchmarks of dangjian, run by `dangjian bench` (see README.md)."""

@@ -1,0 +1,65 @@
+"""The benchmark command: figures on a throwaway database, printed and written as JSON."""
+import io
+import json
+import os
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from dangjian.orgs.models import Member, Org
+
+NAMES = ("import_members_tiny", "subtree_count_tiny", "member_list_tiny", "rollup_secondary_tiny")
+
+
+def bench(tmp_path, *args) -> tuple[dict, str]:
+    out = io.StringIO()
+    path = tmp_path / "out" / "tiny.json"
+    # A database name of its own, so parallel runs on PostgreSQL never share one.
+    call_command("bench", "--scale", "tiny", "--json", str(path), "--db-name", f"dangjian_bench_t{os.getpid()}", *args, stdout=out)
+    return json.loads(path.read_text(encoding="utf-8")), out.getvalue()
+
+
+@pytest.mark.django_db
+def test_bench_writes_every_figure_with_value_unit_and_ratio(tmp_path):
+    data, out = bench(tmp_path)
+    assert set(NAMES) <= set(data)
+    for name, figure in data.items():
+        assert isinstance(figure["value"], int | float) and figure["value"] >= 0, name
+        assert figure["unit"] in ("s", "ms"), name
+        if "limit" in figure:
+            assert figure["limit"] > 0
+            assert figure["ratio"] == pytest.approx(figure["value"] / figure["limit"], rel=1e-3)
+        line = next(line for line in out.splitlines() if line.startswith(name + " "))
+        assert figure["unit"] in line.split()
+    for name in NAMES[:3]:
+        assert "limit" in data[name] and "ratio" in data[name]
+    assert "limit" not in data["rollup_secondary_tiny"]
+    assert data["import_members_tiny"]["created"] == 200
+    assert data["subtree_count_tiny"]["members"] == 200
+    assert data["rollup_secondary_tiny"]["units"] == 3
+    listing = data["member_list_tiny"]
+    assert listing["limit"] == 100 and listing["queries"] == listing["queries_unit"]
+    # It ran on a database of its own: the one under test is untouched.
+    assert not Member.objects.exists() and not Org.objects.exists()
+
+
+def test_bench_only_runs_what_is_named(tmp_path):
+    data, out = bench(tmp_path, "--only", "subtree_count")
+    assert "subtree_count_tiny" in data
+    assert "import_members_tiny" not in data and "member_list_tiny" not in data
+    # Without the import, the generator supplies the members.
+    assert data["generate_members_tiny"]["members"] == 200
+    assert "generate_tree_tiny" in out
+
+
+def test_bench_refuses_to_run_in_the_configured_database(monkeypatch):
+    monkeypatch.delenv("DANGJIAN_BENCH_FRESH_DB", raising=False)
+    with pytest.raises(CommandError, match="--here"):
+        call_command("bench", "--here", "--scale", "tiny")
+
+
+def test_bench_says_when_the_bench_directory_is_missing(settings, tmp_path):
+    settings.BASE_DIR = tmp_path
+    with pytest.raises(CommandError, match="bench"):
+        call_command("bench", "--scale", "tiny")

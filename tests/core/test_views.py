@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dangjian.core.models import Role, RoleGrant
+from dangjian.core.templatetags.ui import optional_url, section_of
 from tests.factories import make_member, make_org, make_user
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,17 @@ def test_home_counts_cost_constant_queries(world, login, django_assert_max_num_q
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(url("home"))
     assert len(panel(response)["tables"][0]["rows"]) == 8
+
+
+def test_links_to_pages_not_installed_are_left_out():
+    assert optional_url("home") == "/"
+    assert optional_url("no_such_page") == ""
+
+
+def test_active_navigation_section():
+    assert [section_of(n) for n in ("home", "org_tree", "member_detail", "import_preview", "export_members", "role_grant", "account_create")] == [
+        "home", "orgs", "members", "import", "members", "roles", "roles",
+    ]
 
 
 # ----------------------------------------------------------------------------- roles

@@ -390,10 +390,10 @@ def test_member_create(world, login):
 
 
 def test_member_create_shows_field_errors(world, login):
-    response = login(world.a1_secretary).post(url("member_create"), member_post(id_number="110101198501010010", phone="123", joined_on="2999-01-01", name=""))
+    response = login(world.a1_secretary).post(url("member_create"), member_post(id_number="110101198501010010", phone="123", joined_on="2999-01-01", name="", gender=""))
     assert response.status_code == 200
     errors = response.context["form"].errors
-    assert errors["name"] == ["请填写姓名"]
+    assert errors["name"] == ["请填写姓名"] and errors["gender"] == ["请选择性别"]
     assert errors["id_number"] == ["身份证号校验位错误"]
     assert errors["phone"] == ["手机号应为以1开头的11位数字"]
     assert errors["joined_on"] == ["入党日期不能晚于今天"]

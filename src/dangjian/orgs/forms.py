@@ -111,6 +111,8 @@ class MemberForm(ChineseFormMixin, forms.Form):
         self.user, self.instance = user, instance
         self.fields["org"].widget.attrs["list"] = "member-orgs"
         if instance is None:
+            # No default sex for a new record: the clerk states it.
+            self.fields["gender"].choices = [("", "请选择"), *Gender.choices]
             del self.fields["clear_phone"]
             return
         # The edit form never puts the stored numbers into the page: blank keeps them.

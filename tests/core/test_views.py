@@ -36,7 +36,8 @@ def test_home_for_the_committee_office(world, login):
     assert p["totals"] == {"total": 5, "full": 4, "probationary": 1, "cadres": 1}
     [table] = p["tables"]
     assert [(r["org"].code, r["members"], r["cadres"]) for r in table["rows"]] == [("UA", 3, 1), ("UB", 2, 0)]
-    assert [(b["org"].code, b["pct"]) for b in table["chart"]] == [("UA", "100.0"), ("UB", "66.7")]
+    [column] = table["chart"]
+    assert [(b["org"].code, b["pct"]) for b in column] == [("UA", "100.0"), ("UB", "66.7")]
     html = body(response)
     assert '<svg class="chart"' in html and 'width="66.7%"' in html
     assert "示范大学党委 · 下属单位" in html
@@ -45,8 +46,18 @@ def test_home_for_the_committee_office(world, login):
 def test_home_chart_ranks_units_by_members(world, login):
     for _ in range(3):
         make_member(world.b1)
-    chart = panel(login(world.office).get(url("home")))["tables"][0]["chart"]
-    assert [(b["org"].code, b["members"]) for b in chart] == [("UB", 5), ("UA", 3)]
+    [column] = panel(login(world.office).get(url("home")))["tables"][0]["chart"]
+    assert [(b["org"].code, b["members"]) for b in column] == [("UB", 5), ("UA", 3)]
+
+
+def test_home_chart_splits_many_units_into_two_columns(world, login):
+    for i in range(12):
+        make_member(make_org(f"UX{i}", f"新单位{i}", "branch", world.root), "某")
+    p = panel(login(world.office).get(url("home")))
+    left, right = p["tables"][0]["chart"]
+    assert (len(left), len(right)) == (7, 7)
+    assert left[0]["org"].code == "UA" and left[-1]["y"] == 6 * 34
+    assert p["tables"][0]["chart_height"] == 7 * 34
 
 
 def test_home_for_a_unit_admin_rolls_up_the_units_children(world, login):

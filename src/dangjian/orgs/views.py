@@ -53,6 +53,7 @@ from dangjian.orgs.rollups import (
 MEMBERS_PER_PAGE = 20
 SEARCH_LIMIT = 50
 CHART_ROW = 34  # px per bar of the dashboard chart
+CHART_ONE_COLUMN_MAX = 12
 DATALIST_LIMIT = 500  # suggestions in a code field; any code in scope may still be typed
 # Tree paths are internal; history shows the move's reason instead of path changes.
 HIDDEN_HISTORY_FIELDS = {"path", "depth", "numchild"}
@@ -187,12 +188,15 @@ def present_history(user, model, rows: list[dict]) -> list[dict]:
 
 # ----------------------------------------------------------------------------- home panel
 
-def bar_chart(rows: list[dict]) -> list[dict]:
-    """Bars for an inline SVG chart: percentages of the largest unit's member count."""
+def bar_chart(rows: list[dict]) -> list[list[dict]]:
+    """Bars for inline SVG charts, as percentages of the largest unit's member count; ranked,
+    and in two columns when there are many units, so that 39 units fit on one screen."""
     largest = max((r["members"] for r in rows), default=0) or 1
     ranked = sorted(rows, key=lambda r: -r["members"])  # stable: ties keep the units' order
-    return [{"org": r["org"], "members": r["members"], "pct": f"{100 * r['members'] / largest:.1f}", "y": CHART_ROW * i}
-            for i, r in enumerate(ranked)]
+    bars = [{"org": r["org"], "members": r["members"], "pct": f"{100 * r['members'] / largest:.1f}"} for r in ranked]
+    per_column = len(bars) if len(bars) <= CHART_ONE_COLUMN_MAX else -(-len(bars) // 2)
+    columns = [bars[i:i + per_column] for i in range(0, len(bars), per_column)] if bars else []
+    return [[{**bar, "y": CHART_ROW * i} for i, bar in enumerate(column)] for column in columns]
 
 
 def org_dashboard_panel(request):
@@ -219,7 +223,8 @@ def rollup_tables(user, roots: list[Org]) -> list[dict]:
     """The roll-up by secondary unit: the children of the user's one subtree top; with several
     tops, one row per top, grouped under their common parent."""
     def table(title, rows):
-        return {"title": title, "rows": rows, "chart": bar_chart(rows), "chart_height": CHART_ROW * len(rows)}
+        columns = bar_chart(rows)
+        return {"title": title, "rows": rows, "chart": columns, "chart_height": CHART_ROW * max(map(len, columns), default=0)}
 
     if len(roots) == 1:
         return [table(f"{roots[0].name} · 下属单位", secondary_unit_rollup(user, roots[0]))]

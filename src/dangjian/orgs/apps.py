@@ -16,3 +16,8 @@ class OrgsConfig(AppConfig):
         scoping.register(LeadershipTeam, path="org__path")
         scoping.register(LeadershipPosition, path="team__org__path")
         scoping.register(RoleGrant, path="org__path")
+
+        from dangjian.core.views import register_home_panel
+        from dangjian.orgs.views import org_dashboard_panel
+
+        register_home_panel("orgs", org_dashboard_panel, order=10)

@@ -185,3 +185,16 @@ def update_member(user, member: Member, data: MemberData) -> Member:
         setattr(member, key, value)
     stamp(member, user).save()
     return member
+
+
+@transaction.atomic
+def link_account(user, member: Member, account) -> Member:
+    """Bind a login account to a member record, so the member role sees its own record."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if not can_on(user, Perm.CHANGE_MEMBER, member):
+        raise PermissionDenied("超出管理范围")
+    if member.user_id is not None:
+        raise ValidationError({"id_number": f"党员{member.name}已绑定账号"})
+    member.user = account
+    stamp(member, user, reason="绑定登录账号").save()
+    return member

@@ -20,11 +20,10 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from dangjian.core import accounts
-from dangjian.core.audit import history_rows, stamp
+from dangjian.core.audit import history_rows
 from dangjian.core.forms import apply_errors
 from dangjian.core.personal import log_access, mask_id_number, mask_phone, may_unmask
 from dangjian.core.scoping import Perm, can, can_on, get_in_scope, restrict, scope_of, subtree_q
-from dangjian.core.views import register_home_panel
 from dangjian.orgs import services
 from dangjian.orgs.forms import (
     USUAL_CHILD_KIND,
@@ -242,7 +241,6 @@ def rollup_tables(user, roots: list[Org]) -> list[dict]:
     return tables
 
 
-register_home_panel("orgs", org_dashboard_panel, order=10)
 
 
 # ----------------------------------------------------------------------------- org tree
@@ -545,7 +543,7 @@ def account_create(request):
                 account = accounts.create_account(user, username=d["username"].strip(), password=d["password1"],
                                                   display_name=d["display_name"].strip(), phone=d["phone"] or None)
                 if member is not None:
-                    _link_account(user, member, account)
+                    services.link_account(user, member, account)
         except ValidationError as exc:
             apply_errors(form, exc, {"password": "password1"})
         else:
@@ -553,15 +551,4 @@ def account_create(request):
             messages.success(request, f"已创建账号 {account.username}{linked}。请为其授予角色。")
             return redirect(f"{reverse('role_grant')}?{urlencode({'account': account.username})}")
     return render(request, "orgs/account_form.html", {"form": form})
-
-
-def _link_account(user, member: Member, account) -> None:
-    # TODO: move into orgs/services (no domain function links an account to a member yet).
-    member = Member.objects.select_for_update().get(pk=member.pk)
-    if not can_on(user, Perm.CHANGE_MEMBER, member):
-        raise PermissionDenied("超出管理范围")
-    if member.user_id is not None:
-        raise ValidationError({"id_number": f"党员{member.name}已绑定账号"})
-    member.user = account
-    stamp(member, user, reason="绑定登录账号").save()
 

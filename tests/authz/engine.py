@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -33,7 +33,10 @@ class Case:
     kwargs: Callable | None = None  # (world, target) -> URL kwargs
     data: Callable | None = None  # (world, target) -> request body
     query: Callable | None = None  # (world, target) -> query string dict
-    extra: dict = field(default_factory=dict)
+    # The target comes in the form body, so a refusal may re-render the form with the field's
+    # error (200) instead of 403; the data must stay unchanged either way.
+    form_refusal: bool = False
+    changes: bool = True  # an allowed write must change some table (False: e.g. logout)
 
     @property
     def is_api(self) -> bool:

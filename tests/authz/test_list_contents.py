@@ -1,0 +1,51 @@
+"""Lists show exactly what each role may see: the member list page, the API and the export."""
+import io
+
+import openpyxl
+import pytest
+from django.urls import NoReverseMatch, reverse
+
+from tests.authz import truth
+
+ALL_NAMES = truth.MEMBERS_A1 | truth.MEMBERS_A2 | truth.MEMBERS_B1
+ROLES = sorted(truth.VISIBLE_MEMBERS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_member_list_page(role, world, login):
+    html = login(getattr(world, role)).get(reverse("member_list")).content.decode()
+    assert {n for n in ALL_NAMES if n in html} == truth.VISIBLE_MEMBERS[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_member_list_api(role, world, login):
+    items = login(getattr(world, role)).get("/api/v1/members?limit=100").json()["items"]
+    assert {m["name"] for m in items} == truth.VISIBLE_MEMBERS[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_org_list_api(role, world, login):
+    items = login(getattr(world, role)).get("/api/v1/orgs?limit=100").json()["items"]
+    visible = {"UA01"} if role in truth.MAY[("view", "UA01")] else set()
+    visible |= {"UB01"} if role in truth.MAY[("view", "UB01")] else set()
+    assert {o["code"] for o in items} & {"UA01", "UB01"} == visible
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_member_export(role, world, login):
+    try:
+        url = reverse("export_members")
+    except NoReverseMatch:
+        pytest.fail("the member export page is missing")
+    response = login(getattr(world, role)).get(url)
+    if not truth.VISIBLE_MEMBERS[role] - {"张三"} and role != "member_user":
+        assert response.status_code in (403, 404)
+        return
+    if response.status_code in (403, 404):
+        assert role == "member_user", f"{role} may export what it sees"
+        return
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    ws = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+    names = {row[0] for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert names <= truth.VISIBLE_MEMBERS[role]
+    assert names == truth.VISIBLE_MEMBERS[role]

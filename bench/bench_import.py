@@ -40,6 +40,7 @@ def run(ctx: Context) -> list[Figure]:
     if result.created != rows:
         raise BenchError(f"import created {result.created} members from {rows} rows")
     ctx.members_loaded = True
+    ctx.analyze()
     return [
         Figure(ctx.name("write_members_xlsx"), write_s, "s", extra={"rows": rows}),
         Figure(ctx.name(NAME), import_s, "s", limit=read_s, extra={"rows": rows, "created": result.created, "goal_ratio": 2}),

@@ -134,6 +134,16 @@ class Context:
         result = generator.load_members(self.scale)
         self.figures.append(Figure(self.name("generate_members"), result.seconds, "s", extra={"members": result.members}))
         self.members_loaded = True
+        self.analyze()
+
+    def analyze(self) -> None:
+        """Refresh PostgreSQL's planner statistics after a bulk load, as autovacuum soon would
+        in a real deployment (a fresh database has none, and plans on guesses)."""
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
 
     def ensure_smaller(self):
         """The next smaller scale's tree with members, and its own users; None below city."""

@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import RequestFactory
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from dangjian.core.models import Role, RoleGrant
@@ -21,7 +22,7 @@ from tests.factories import make_user
 pytestmark = pytest.mark.django_db
 
 
-def run_demo(**env) -> str:
+def run_demo() -> str:
     out = io.StringIO()
     call_command("demo", stdout=out)
     return out.getvalue()
@@ -119,6 +120,17 @@ def test_demo_accounts_log_in_with_their_roles():
     assert member_user.phone == record.phone and record.org == branch
     assert log_in(record.phone, password) == member_user  # the phone number works as a login
     assert Member.objects.get(user__username="secretary").org == branch
+
+
+def test_demo_logins_work_on_the_login_page(client):
+    run_demo()
+    record = Member.objects.get(user__username="member")
+    response = client.post(reverse("login"), {"username": record.phone, "password": "Dangjian2026"})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).context["user"].username == "member"
+    client.logout()
+    response = client.post(reverse("login"), {"username": "office", "password": "Dangjian2026"})
+    assert response.status_code == 302 and int(client.session["_auth_user_id"]) == get_user_model().objects.get(username="office").pk
 
 
 def test_demo_repairs_accounts_and_honours_demo_password(monkeypatch):

@@ -69,3 +69,14 @@ def test_grant_only_inside_own_subtree(world):
         accounts.grant_role(world.ua_admin, world.nobody, Role.LIAISON, world.a1)
     accounts.revoke_role(world.ua_admin, grant)
     assert names(restrict(Org.objects.all(), world.nobody)) == []
+
+
+def test_restrict_subtree_keeps_scope_when_subtree_is_partly_visible(world):
+    from dangjian.core.scoping import restrict_subtree
+
+    # The office sees the whole root: the subtree filter alone applies.
+    assert restrict_subtree(Member.objects.all(), world.office, world.unit_a).count() == 3
+    # The member sees only their own record even when asking for their whole unit.
+    assert list(restrict_subtree(Member.objects.all(), world.member_user, world.unit_a)) == [world.m_a1]
+    # A unit admin asking for the root gets only its own unit.
+    assert restrict_subtree(Member.objects.all(), world.ua_admin, world.root).count() == 3

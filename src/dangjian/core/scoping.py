@@ -170,6 +170,15 @@ def restrict(qs: QuerySet, user, perm: str = Perm.VIEW) -> QuerySet:
     return qs if q is None else qs.filter(q)
 
 
+def restrict_subtree(qs: QuerySet, user, org, perm: str = Perm.VIEW) -> QuerySet:
+    """The rows of `qs` under `org` that `user` may `perm`. When the whole subtree is in scope
+    the subtree range alone is the filter: the scope's OR (e.g. "or my own record") would
+    otherwise keep the database from answering from an index."""
+    rule = _registry[qs.model]
+    in_subtree = qs.filter(subtree_q(rule.path, org.path))
+    return in_subtree if can(user, perm, org) else restrict(in_subtree, user, perm)
+
+
 def can(user, perm: str, org=None) -> bool:
     """May `user` do `perm` at `org` (an Org, or None for "anywhere at all")?"""
     scope = scope_of(user)

@@ -2,7 +2,7 @@
 from django.db.models import Count
 from django.db.models.functions import Substr
 
-from dangjian.core.scoping import restrict, subtree_q
+from dangjian.core.scoping import restrict, restrict_subtree, subtree_q
 from dangjian.orgs.models import Category, Member, Org, OrgKind
 
 
@@ -14,16 +14,12 @@ def _zeroed(choices, rows, key: str) -> dict:
 
 
 def org_counts_by_kind(user, org: Org | None = None) -> dict[str, int]:
-    qs = restrict(Org.objects.all(), user)
-    if org is not None:
-        qs = qs.filter(subtree_q("path", org.path))
+    qs = restrict(Org.objects.all(), user) if org is None else restrict_subtree(Org.objects.all(), user, org)
     return _zeroed(OrgKind, qs.values("kind").annotate(n=Count("id")).order_by(), "kind")
 
 
 def member_counts_by_category(user, org: Org | None = None) -> dict[str, int]:
-    qs = restrict(Member.objects.all(), user)
-    if org is not None:
-        qs = qs.filter(subtree_q("org__path", org.path))
+    qs = restrict(Member.objects.all(), user) if org is None else restrict_subtree(Member.objects.all(), user, org)
     return _zeroed(Category, qs.values("category").annotate(n=Count("id")).order_by(), "category")
 
 
@@ -34,11 +30,11 @@ def secondary_unit_rollup(user, root: Org) -> list[dict]:
     if not units:
         return []
     by_path = {u.path: {"org": u, "kinds": dict.fromkeys(OrgKind.values, 0), "categories": dict.fromkeys(Category.values, 0), "members": 0, "cadres": 0} for u in units}
-    orgs = restrict(Org.objects.filter(subtree_q("path", root.path), depth__gt=root.depth), user)
+    orgs = restrict_subtree(Org.objects.filter(depth__gt=root.depth), user, root)
     for row in orgs.annotate(unit=Substr("path", 1, width)).values("unit", "kind").annotate(n=Count("id")).order_by():
         if row["unit"] in by_path:
             by_path[row["unit"]]["kinds"][row["kind"]] += row["n"]
-    members = restrict(Member.objects.filter(subtree_q("org__path", root.path)), user)
+    members = restrict_subtree(Member.objects.all(), user, root)
     for row in members.annotate(unit=Substr("org__path", 1, width)).values("unit", "category", "is_cadre").annotate(n=Count("id")).order_by():
         entry = by_path.get(row["unit"])
         if entry is None:

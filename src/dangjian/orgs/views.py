@@ -23,7 +23,16 @@ from dangjian.core import accounts
 from dangjian.core.audit import history_rows
 from dangjian.core.forms import apply_errors
 from dangjian.core.personal import log_access, mask_id_number, mask_phone, may_unmask
-from dangjian.core.scoping import Perm, can, can_on, get_in_scope, restrict, scope_of, subtree_q
+from dangjian.core.scoping import (
+    Perm,
+    can,
+    can_on,
+    get_in_scope,
+    restrict,
+    restrict_subtree,
+    scope_of,
+    subtree_q,
+)
 from dangjian.orgs import services
 from dangjian.orgs.forms import (
     USUAL_CHILD_KIND,
@@ -399,16 +408,18 @@ def org_history(request, code: str):
 def member_list(request):
     user = request.user
     form = MemberFilterForm(request.GET or None, user=user)
-    members = restrict(Member.objects.select_related("org"), user)
+    members = Member.objects.select_related("org")
     may_search_numbers = can(user, Perm.UNMASK)
     org = None
     if form.is_bound and not form.is_valid():
         members = members.none()
-    elif form.is_bound:
+    elif form.is_bound and form.cleaned_data["org"] is not None:
+        org = form.cleaned_data["org"]
+        members = restrict_subtree(members, user, org)
+    else:
+        members = restrict(members, user)
+    if form.is_bound and form.is_valid():
         d = form.cleaned_data
-        org = d["org"]
-        if org is not None:
-            members = members.filter(subtree_q("org__path", org.path))
         if d["category"]:
             members = members.filter(category=d["category"])
         if d["status"]:

@@ -1,5 +1,14 @@
 """Matrix cases for every page (keys are URL names)."""
+import io
+import secrets
+from pathlib import Path
+
+import openpyxl
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from dangjian.core.models import RoleGrant
+from dangjian.orgs import import_views
 from tests.authz.engine import Case, member_of, org_of
 from tests.factories import PASSWORD, make_id_number
 
@@ -32,6 +41,32 @@ def _member_edit_form(w, t):
     }
 
 
+FORM = (200, 403, 404)
+
+
+def _member_xlsx(w, t) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["姓名", "性别", "身份证号", "手机号", "所在组织编码", "人员类别", "党员状态", "入党日期", "是否处级以上干部", "职务"])
+    ws.append(["导入测试", "女", make_id_number(), "", org_of(w, t).code, "在职", "正式党员", "2020-07-01", "否", ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _staged_upload(client, w, t, user):
+    """A members workbook for the target org, staged in this client's session as the upload
+    page would leave it."""
+    token = secrets.token_urlsafe(16)
+    directory = Path(settings.MEDIA_ROOT) / "imports"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{token}.xlsx").write_bytes(_member_xlsx(w, t))
+    session = client.session
+    session[import_views.SESSION_KEY] = {token: {"kind": "members", "user": getattr(user, "pk", None), "name": "m.xlsx", "at": "2026-01-01T00:00:00+00:00"}}
+    session.save()
+    return {"kind": "members", "token": token}
+
+
 PAGE_CASES = [
     Case("healthz", "public"),
     Case("login", "public"),
@@ -45,17 +80,17 @@ PAGE_CASES = [
     Case("org_edit", "change_org", method="POST", kwargs=_code,
          data=lambda w, t: {"name": "改名后的支部", "kind": "branch", "order": 3}),
     Case("org_create", "change_org", query=lambda w, t: {"parent": org_of(w, t).code}),
-    Case("org_create", "change_org", method="POST", form_refusal=True,
+    Case("org_create", "change_org", method="POST", refused=FORM,
          data=lambda w, t: {"parent": org_of(w, t).code, "code": f"N{t}", "name": "新党小组", "kind": "group", "order": 0}),
     Case("org_move", "change_org", kwargs=_code),
-    Case("org_move", "change_org", method="POST", targets=("UA01",), form_refusal=True,
+    Case("org_move", "change_org", method="POST", targets=("UA01",), refused=FORM,
          kwargs=lambda w, t: {"code": w.a1g.code}, data=lambda w, t: {"parent": w.a2.code}),
     Case("member_list", "login"),
     Case("member_detail", "view", targets=("UA01", "UB01", "self"), kwargs=_pk),
     Case("member_history", "view", targets=("UA01", "UB01", "self"), kwargs=_pk),
     Case("member_unmask", "unmask", method="POST", targets=("UA01", "UB01", "self"), kwargs=_pk),
     Case("member_create", "change_member", query=lambda w, t: {"org": org_of(w, t).code}),
-    Case("member_create", "change_member", method="POST", data=_member_form, form_refusal=True),
+    Case("member_create", "change_member", method="POST", data=_member_form, refused=FORM),
     Case("member_edit", "change_member", targets=("UA01", "UB01", "self"), kwargs=_pk),
     Case("member_edit", "change_member", method="POST", targets=("UA01", "UB01", "self"), kwargs=_pk, data=_member_edit_form),
     Case("account_create", "any_grant"),
@@ -64,7 +99,19 @@ PAGE_CASES = [
     Case("role_list", "any_grant"),
     Case("role_history", "any_grant"),
     Case("role_grant", "any_grant"),
-    Case("role_grant", "grant", method="POST", form_refusal=True,
+    Case("role_grant", "grant", method="POST", refused=FORM,
          data=lambda w, t: {"account": "nobody", "role": "liaison", "org": org_of(w, t).code}),
     Case("role_revoke", "grant", method="POST", kwargs=_fresh_grant),
+    Case("import_index", "any_change"),
+    Case("import_template", "any_change_org", kwargs=lambda w, t: {"kind": "orgs"}),
+    Case("import_template", "any_change", kwargs=lambda w, t: {"kind": "members"}),
+    Case("import_upload", "any_change", method="POST", kwargs=lambda w, t: {"kind": "members"}, changes=False,
+         data=lambda w, t: {"file": SimpleUploadedFile("m.xlsx", _member_xlsx(w, t))}),
+    Case("import_preview", "any_change", prepare=_staged_upload),
+    Case("import_errors", "any_change", prepare=_staged_upload),
+    Case("import_confirm", "change_member", method="POST", prepare=_staged_upload, refused=(403, 404, 409)),
+    Case("export_members", "any_view"),
+    Case("export_members", "view", query=lambda w, t: {"org": org_of(w, t).code}),
+    Case("export_orgs", "any_view"),
+    Case("export_orgs", "view", query=lambda w, t: {"org": org_of(w, t).code}),
 ]

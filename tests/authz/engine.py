@@ -33,9 +33,12 @@ class Case:
     kwargs: Callable | None = None  # (world, target) -> URL kwargs
     data: Callable | None = None  # (world, target) -> request body
     query: Callable | None = None  # (world, target) -> query string dict
-    # The target comes in the form body, so a refusal may re-render the form with the field's
-    # error (200) instead of 403; the data must stay unchanged either way.
-    form_refusal: bool = False
+    # (client, world, target, user) -> URL kwargs, for views that need state set up first
+    prepare: Callable | None = None
+    # Statuses that count as a refusal. Where the target comes in the form body, a refusal may
+    # re-render the form with the field's error (200); an import refused row by row answers 409.
+    # The data must stay unchanged either way.
+    refused: tuple[int, ...] = (403, 404)
     changes: bool = True  # an allowed write must change some table (False: e.g. logout)
 
     @property
@@ -48,7 +51,8 @@ class Case:
         return truth.MAY[(self.rule, target)]
 
     def targets_for_rule(self) -> tuple[str, ...]:
-        return ("-",) if self.rule in GROUP_RULES else self.targets
+        # A group rule does not depend on the target; its data still needs one to point at.
+        return self.targets[:1] if self.rule in GROUP_RULES else self.targets
 
 
 def org_of(w, target: str):

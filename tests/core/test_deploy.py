@@ -12,6 +12,7 @@ def run_dangjian(args, env_extra, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SETTINGS")}
     env.update({"DANGJIAN_DATA_DIR": str(tmp_path), **env_extra})
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests in the same worker
     exe = shutil.which("dangjian", path=str(Path(sys.executable).parent))
     assert exe, "the package must install a `dangjian` console command"
     return subprocess.run([exe, *args], env=env, capture_output=True, text=True, timeout=120)

@@ -14,8 +14,7 @@ from openpyxl import load_workbook
 from dangjian.core.models import AccessLog
 from dangjian.orgs.importing import MEMBER_COLUMNS, ORG_COLUMNS
 from dangjian.orgs.models import Member, Org
-from tests.factories import make_id_number
-from tests.orgs.test_importing import member_row, org_row, xlsx
+from tests.orgs.test_importing import fixed_id, member_row, org_row, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +32,7 @@ def run(*args) -> tuple[str, str]:
 
 
 def test_import_members_prints_a_summary_and_records_the_command(world, tmp_path):
-    idn = make_id_number(801)
+    idn = fixed_id(801)
     path = save(tmp_path, "m.xlsx", xlsx([member_row("孙八", id_number=idn), member_row("周九")]))
     out, err = run("import", "members", path)
     assert "新增2条" in out and err == ""

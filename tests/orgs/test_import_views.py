@@ -11,8 +11,7 @@ from openpyxl import load_workbook
 from dangjian.core.models import AccessLog
 from dangjian.orgs.importing import MEMBER_COLUMNS, ORG_COLUMNS
 from dangjian.orgs.models import Member, Org
-from tests.factories import make_id_number
-from tests.orgs.test_importing import member_row, org_row, xlsx
+from tests.orgs.test_importing import fixed_id, member_row, org_row, xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +92,7 @@ def test_bad_file_shows_every_error_and_changes_nothing(world, login, media):
 
 def test_good_file_previews_then_imports_on_confirm(world, login, media):
     client = login(world.office)
-    idn = make_id_number(901)
+    idn = fixed_id(901)
     token = token_of(upload(client, "members", xlsx([member_row("孙八", id_number=idn), member_row(world.m_a2.name, id_number=world.m_a2.id_number, org="UA02", 职务="班长")])))
     preview_url = reverse("import_preview", kwargs={"kind": "members", "token": token})
     html = client.get(preview_url).content.decode()

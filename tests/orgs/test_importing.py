@@ -5,7 +5,7 @@ import datetime as dt
 import io
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook, load_workbook
 from simple_history.utils import bulk_create_with_history
@@ -13,6 +13,7 @@ from simple_history.utils import bulk_create_with_history
 from dangjian.core.models import Role
 from dangjian.core.personal import id_check_digit
 from dangjian.core.scoping import scope_of
+from dangjian.orgs import importing
 from dangjian.orgs.importing import (
     MEMBER_COLUMNS,
     ORG_COLUMNS,
@@ -31,6 +32,11 @@ pytestmark = pytest.mark.django_db
 
 HistoricalMember = Member.history.model
 HistoricalOrg = Org.history.model
+
+
+def fixed_id(n: int) -> str:
+    """An ID number of our own: the world's members are born 1985-01-01, these 1992-02-02."""
+    return make_id_number(n, birth="19920202")
 
 
 def xlsx(rows, header=MEMBER_COLUMNS) -> io.BytesIO:
@@ -76,7 +82,7 @@ def counts() -> tuple[int, ...]:
 
 
 def test_members_are_created_with_dates_as_cells_and_as_text(world):
-    id1, id2 = make_id_number(501), make_id_number(502)
+    id1, id2 = fixed_id(501), fixed_id(502)
     source = xlsx([
         member_row("孙八", id_number=id1, joined=dt.datetime(2015, 7, 1)),
         member_row("周九", id_number=id2, org="UA02", joined="2020-06-30", 性别="男", 人员类别="学生",
@@ -99,7 +105,7 @@ def test_members_are_created_with_dates_as_cells_and_as_text(world):
 
 def test_the_fast_insert_writes_what_bulk_create_with_history_writes(world):
     """The import inserts with executemany; its rows must equal simple_history's own."""
-    ours, theirs = make_id_number(511), make_id_number(512)
+    ours, theirs = fixed_id(511), fixed_id(512)
     assert import_members(world.office, xlsx([member_row("吴十", id_number=ours)]), reason="对照").ok
     reference = Member(
         name="吴十", gender="female", id_number=theirs, phone="13912345678", org=world.a1,
@@ -150,7 +156,7 @@ def test_each_bad_field_is_named_by_row_and_column(world, change, column, fragme
 
 def test_every_error_is_listed_and_nothing_is_written(world):
     before = counts()
-    dup = make_id_number(520)
+    dup = fixed_id(520)
     source = xlsx([
         member_row("甲", id_number=dup),
         member_row("乙", org="NOPE"),
@@ -207,7 +213,7 @@ def test_a_branch_secretary_may_import_into_the_branch_only(world):
 
 
 def test_reimport_updates_and_never_duplicates(world):
-    ids = [make_id_number(530 + i) for i in range(3)]
+    ids = [fixed_id(530 + i) for i in range(3)]
     rows = [member_row(f"党员{i}", id_number=ids[i]) for i in range(3)]
     first = import_members(world.office, xlsx(rows))
     assert first.created == 3
@@ -253,7 +259,7 @@ def test_dry_run_counts_but_writes_nothing(world):
 
 
 def test_preview_masks_personal_data_and_marks_errors(world):
-    idn = make_id_number(540)
+    idn = fixed_id(540)
     result = import_members(world.office, xlsx([member_row("甲", id_number=idn), member_row("乙", org="NOPE")]), dry_run=True)
     first, second = result.preview
     assert first["身份证号"] == idn[:6] + "********" + idn[-4:]
@@ -278,15 +284,15 @@ def test_cells_typed_as_numbers_and_a_lowercase_x(world):
 
 
 def test_operator_writes_history_without_a_user(world):
-    result = import_members(operator(), xlsx([member_row("甲", id_number=make_id_number(545))]), reason="命令行导入")
+    result = import_members(operator(), xlsx([member_row("甲", id_number=fixed_id(545))]), reason="命令行导入")
     assert result.ok
-    record = Member.objects.get(id_number=make_id_number(545)).history.get()
+    record = Member.objects.get(id_number=fixed_id(545)).history.get()
     assert record.history_user is None and record.history_change_reason == "命令行导入"
 
 
 def test_members_import_costs_a_constant_number_of_queries(world):
     def source(n, start):
-        return xlsx([member_row(f"党员{i}", id_number=make_id_number(start + i), org=("UA01", "UA02")[i % 2]) for i in range(n)])
+        return xlsx([member_row(f"党员{i}", id_number=fixed_id(start + i), org=("UA01", "UA02")[i % 2]) for i in range(n)])
 
     small, large = source(5, 600), source(300, 700)
     scope_of(world.office)  # the scope lookup is cached on the user after the first call
@@ -498,3 +504,19 @@ def test_a_user_without_roles_may_import_nothing(world):
     nobody = make_user("nobody2", Role.MEMBER, world.a1)
     result = import_members(nobody, xlsx([member_row("甲")]))
     assert errors_of(result) == {(2, "所在组织编码")}
+
+
+def test_a_clash_at_write_time_rolls_everything_back(world, monkeypatch):
+    """Another session committing the same ID number between check and write: nothing stays."""
+    real = importing._insert_with_history
+
+    def clashing(*args, **kwargs):
+        real(*args, **kwargs)
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(importing, "_insert_with_history", clashing)
+    before = counts()
+    result = import_members(world.office, xlsx([member_row("甲"), member_row("乙")]))
+    assert [(e.row, e.column) for e in result.errors] == [(0, "")]
+    assert "未导入任何数据" in result.errors[0].message
+    assert counts() == before

@@ -255,7 +255,7 @@ def test_dry_run_counts_but_writes_nothing(world):
     assert result.ok and result.dry_run
     assert (result.created, result.updated) == (1, 1)
     assert counts() == before
-    assert "确认后将新增1条" in result.summary()
+    assert result.summary() == "党员预检通过（未写入）：将新增1条，更新1条，不变0条（共2行）。"
 
 
 def test_preview_masks_personal_data_and_marks_errors(world):

@@ -98,7 +98,7 @@ class ImportResult:
         what = KINDS.get(self.kind, self.kind)
         if not self.ok:
             return f"{what}导入未通过：共{len(self.errors)}处错误，未导入任何数据。"
-        verb = "预检通过，确认后将" if self.dry_run else "导入完成："
+        verb = "预检通过（未写入）：将" if self.dry_run else "导入完成："
         return f"{what}{verb}新增{self.created}条，更新{self.updated}条，不变{self.unchanged}条（共{self.total}行）。"
 
 

@@ -141,6 +141,21 @@ def scope_of(user) -> Scope:
     return scope
 
 
+def system_actor():
+    """The acting user of operator commands run without --user: global rights, no account.
+
+    It is an unsaved User, so history rows record no user (the change reason names the
+    command) and it can never log in.
+    """
+    from django.contrib.auth import get_user_model
+
+    actor = get_user_model()(username="命令行", display_name="命令行操作员", is_active=True)
+    actor._dangjian_scope = Scope(
+        user_id=None, is_global=ROLE_PERMS[Role.SYSTEM_ADMIN], roles={Role.SYSTEM_ADMIN: ("",)},
+    )
+    return actor
+
+
 def forget(user) -> None:
     """Drop the cached scope after the user's grants change."""
     if hasattr(user, "_dangjian_scope"):

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import F, Max, Q
@@ -23,9 +22,8 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from dangjian.core.models import Role
 from dangjian.core.personal import id_check_digit, mask_id_number, mask_phone
-from dangjian.core.scoping import ROLE_PERMS, Perm, Scope, can, can_on, scope_of
+from dangjian.core.scoping import Perm, can, can_on, scope_of, system_actor
 from dangjian.orgs.models import Category, Gender, Member, MemberStatus, Org, OrgKind
 from dangjian.orgs.services import MemberData, kind_error, member_errors
 
@@ -102,19 +100,7 @@ class ImportResult:
         return f"{what}{verb}新增{self.created}条，更新{self.updated}条，不变{self.unchanged}条（共{self.total}行）。"
 
 
-def operator():
-    """The acting user of operator commands run without --user: global rights, no account.
-
-    It is an unsaved User, so history rows record no user (the change reason names the
-    command) and it can never log in.
-    """
-    actor = get_user_model()(username="命令行", display_name="命令行操作员", is_active=True)
-    actor._dangjian_scope = Scope(
-        user_id=None,
-        is_global=ROLE_PERMS[Role.SYSTEM_ADMIN],
-        roles={Role.SYSTEM_ADMIN: ("",)},
-    )
-    return actor
+operator = system_actor  # kept for the commands' wording
 
 
 def history_user(user):

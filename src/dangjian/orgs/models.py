@@ -74,7 +74,12 @@ class Member(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="member", verbose_name="登录账号")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
-    history = HistoricalRecords(verbose_name="党员信息历史", excluded_fields=["updated_at"])
+    # History is read per record (by id), never searched by these: their indexes would only
+    # slow down every import.
+    history = HistoricalRecords(
+        verbose_name="党员信息历史", excluded_fields=["updated_at"],
+        no_db_index=["id_number", "phone", "org", "user"],
+    )
 
     class Meta:
         verbose_name = "党员"

@@ -115,3 +115,19 @@ PAGE_CASES = [
     Case("export_orgs", "any_view"),
     Case("export_orgs", "view", query=lambda w, t: {"org": org_of(w, t).code}),
 ]
+
+
+def _position(w, t):
+    from dangjian.orgs.models import LeadershipPosition, LeadershipTeam
+
+    org = org_of(w, t)
+    team = LeadershipTeam.objects.create(org=org, name="班子")
+    return {"pk": LeadershipPosition.objects.create(team=team, member=member_of(w, t), title="委员").pk}
+
+
+PAGE_CASES += [
+    Case("leadership_edit", "change_org", kwargs=_code),
+    Case("leadership_edit", "change_org", method="POST", kwargs=_code,
+         data=lambda w, t: {"action": "team", "name": "班子", "term_start": "", "term_end": ""}),
+    Case("leadership_position_remove", "change_org", method="POST", kwargs=_position),
+]

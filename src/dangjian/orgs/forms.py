@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from dangjian.core.forms import ChineseFormMixin
 from dangjian.core.personal import mask_id_number, mask_phone
-from dangjian.core.scoping import Perm, restrict, scope_of
+from dangjian.core.scoping import Perm, restrict, restrict_subtree, scope_of
 from dangjian.orgs.models import Category, Gender, Member, MemberStatus, Org, OrgKind
 from dangjian.orgs.services import MemberData, member_errors
 
@@ -208,3 +208,30 @@ class AccountCreateForm(ChineseFormMixin, forms.Form):
             if not data.get("phone") and member.phone and not get_user_model().objects.filter(phone=member.phone).exists():
                 data["phone"] = member.phone
         return data
+
+
+class LeadershipTeamForm(ChineseFormMixin, forms.Form):
+    name = forms.CharField(label="班子名称", max_length=100)
+    term_start = forms.DateField(label="本届开始", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    term_end = forms.DateField(label="本届届满", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+
+class LeadershipPositionForm(ChineseFormMixin, forms.Form):
+    member = forms.CharField(label="党员（姓名或身份证号）", max_length=50, help_text="须为本组织或其下级组织的党员")
+    title = forms.CharField(label="职务", max_length=50, help_text="如 书记、副书记、委员")
+    order = forms.IntegerField(label="排序", required=False, initial=0)
+
+    def __init__(self, *args, org: Org, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.org, self.user = org, user
+        self.fields["member"].widget.attrs["list"] = "team-candidates"
+
+    def clean_member(self):
+        value = self.cleaned_data["member"].strip()
+        members = restrict_subtree(Member.objects.select_related("org"), self.user, self.org)
+        found = list(members.filter(id_number=value.upper())[:1]) or list(members.filter(name=value)[:2])
+        if not found:
+            raise ValidationError(f"{self.org.name}及其下级组织中没有党员“{value}”")
+        if len(found) > 1:
+            raise ValidationError(f"有多名党员叫“{value}”，请填写身份证号")
+        return found[0]

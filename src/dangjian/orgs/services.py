@@ -15,7 +15,16 @@ from treebeard.exceptions import InvalidMoveToDescendant
 from dangjian.core.audit import stamp
 from dangjian.core.personal import id_number_error
 from dangjian.core.scoping import Perm, can, can_on
-from dangjian.orgs.models import Category, Gender, Member, MemberStatus, Org, OrgKind
+from dangjian.orgs.models import (
+    Category,
+    Gender,
+    LeadershipPosition,
+    LeadershipTeam,
+    Member,
+    MemberStatus,
+    Org,
+    OrgKind,
+)
 
 # Which kinds may sit under which (a group only inside a branch).
 ALLOWED_PARENT_KINDS = {
@@ -202,3 +211,45 @@ def link_account(user, member: Member, account) -> Member:
     member.user = account
     stamp(member, user, reason="绑定登录账号").save()
     return member
+
+
+@transaction.atomic
+def save_leadership_team(user, org: Org, *, name: str, term_start: dt.date | None = None, term_end: dt.date | None = None) -> LeadershipTeam:
+    """Create or update the org's leadership team (领导班子) and its current term."""
+    _require(user, Perm.CHANGE_ORG, org)
+    errors = {}
+    if not name.strip():
+        errors["name"] = "班子名称不能为空"
+    if term_start and term_end and term_end <= term_start:
+        errors["term_end"] = "届满日期应晚于本届开始日期"
+    if errors:
+        raise ValidationError(errors)
+    team = LeadershipTeam.objects.select_for_update().filter(org=org).first() or LeadershipTeam(org=org)
+    team.name, team.term_start, team.term_end = name.strip(), term_start, term_end
+    stamp(team, user).save()
+    return team
+
+
+@transaction.atomic
+def add_leadership_position(user, team: LeadershipTeam, *, member: Member, title: str, order: int = 0) -> LeadershipPosition:
+    """Seat a member of the org's subtree on its leadership team."""
+    _require(user, Perm.CHANGE_ORG, team.org)
+    errors = {}
+    if not title.strip():
+        errors["title"] = "职务不能为空"
+    if not member.org.path.startswith(team.org.path):
+        errors["member"] = f"{member.name}不是{team.org.name}及其下级组织的党员"
+    elif team.positions.filter(member=member).exists():
+        errors["member"] = f"{member.name}已在班子中"
+    if errors:
+        raise ValidationError(errors)
+    position = LeadershipPosition(team=team, member=member, title=title.strip(), order=order)
+    stamp(position, user).save()
+    return position
+
+
+@transaction.atomic
+def remove_leadership_position(user, position: LeadershipPosition) -> None:
+    _require(user, Perm.CHANGE_ORG, position.team.org)
+    stamp(position, user)
+    position.delete()

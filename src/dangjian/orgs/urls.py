@@ -11,6 +11,8 @@ urlpatterns = [
     path("org/<str:code>/edit/", views.org_edit, name="org_edit"),
     path("org/<str:code>/move/", views.org_move, name="org_move"),
     path("org/<str:code>/history/", views.org_history, name="org_history"),
+    path("org/<str:code>/leadership/", views.leadership_edit, name="leadership_edit"),
+    path("leadership/<int:pk>/remove/", views.leadership_position_remove, name="leadership_position_remove"),
     path("members/", views.member_list, name="member_list"),
     path("members/new/", views.member_create, name="member_create"),
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
@@ -18,13 +20,6 @@ urlpatterns = [
     path("members/<int:pk>/unmask/", views.member_unmask, name="member_unmask"),
     path("members/<int:pk>/history/", views.member_history, name="member_history"),
     path("accounts/new/", views.account_create, name="account_create"),
+    path("import/", include("dangjian.orgs.import_urls")),
 ]
 
-# TODO: drop the guard once dangjian.orgs.import_urls has landed (written in parallel).
-try:
-    import dangjian.orgs.import_urls  # noqa: F401
-except ModuleNotFoundError as exc:
-    if exc.name not in ("dangjian.orgs.import_urls", "dangjian.orgs.import_views"):
-        raise
-else:
-    urlpatterns.append(path("import/", include("dangjian.orgs.import_urls")))

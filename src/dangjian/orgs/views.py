@@ -37,6 +37,8 @@ from dangjian.orgs import services
 from dangjian.orgs.forms import (
     USUAL_CHILD_KIND,
     AccountCreateForm,
+    LeadershipPositionForm,
+    LeadershipTeamForm,
     MemberFilterForm,
     MemberForm,
     OrgCreateForm,
@@ -563,3 +565,50 @@ def account_create(request):
             return redirect(f"{reverse('role_grant')}?{urlencode({'account': account.username})}")
     return render(request, "orgs/account_form.html", {"form": form})
 
+
+
+@login_required
+def leadership_edit(request, code: str):
+    """The org's leadership team: its name and term, and who holds which seat."""
+    user = request.user
+    org = org_for_change(user, code)
+    team = LeadershipTeam.objects.filter(org=org).first()
+    action = request.POST.get("action") if request.method == "POST" else None
+    initial = {"name": team.name, "term_start": team.term_start, "term_end": team.term_end} if team else {"name": f"{org.name}领导班子"}
+    team_form = LeadershipTeamForm(request.POST if action == "team" else None, initial=initial)
+    position_form = LeadershipPositionForm(request.POST if action == "position" else None, org=org, user=user)
+    if action == "team" and team_form.is_valid():
+        d = team_form.cleaned_data
+        try:
+            services.save_leadership_team(user, org, name=d["name"], term_start=d["term_start"], term_end=d["term_end"])
+        except ValidationError as exc:
+            apply_errors(team_form, exc)
+        else:
+            messages.success(request, "已保存领导班子信息")
+            return redirect("leadership_edit", code=org.code)
+    elif action == "position" and position_form.is_valid():
+        d = position_form.cleaned_data
+        try:
+            if team is None:
+                raise ValidationError({"member": "请先保存班子名称"})
+            services.add_leadership_position(user, team, member=d["member"], title=d["title"], order=d["order"] or 0)
+        except ValidationError as exc:
+            apply_errors(position_form, exc)
+        else:
+            messages.success(request, f"已将{d['member'].name}列入班子")
+            return redirect("leadership_edit", code=org.code)
+    positions = list(team.positions.select_related("member", "member__org")) if team else []
+    candidates = restrict_subtree(Member.objects.filter(is_cadre=True), user, org).order_by("name").values("name", "position")[:DATALIST_LIMIT]
+    return render(request, "orgs/leadership_form.html", {
+        "org": org, "team": team, "team_form": team_form, "position_form": position_form,
+        "positions": positions, "candidates": candidates,
+    })
+
+
+@login_required
+@require_POST
+def leadership_position_remove(request, pk: int):
+    position = get_in_scope(LeadershipPosition.objects.select_related("team__org", "member"), request.user, Perm.VIEW, pk=pk)
+    services.remove_leadership_position(request.user, position)
+    messages.success(request, f"已将{position.member.name}移出班子")
+    return redirect("leadership_edit", code=position.team.org.code)

@@ -237,28 +237,33 @@ def _finish(result: ImportResult, errors: list[RowError], dry_run: bool) -> Impo
 # ---------------------------------------------------------------------------------------------
 # Members
 
+def _run(kind, columns, optional, plan, write, user, source, dry_run: bool, reason: str) -> ImportResult:
+    """Read, plan (validate) and, for a clean file outside a dry run, write in one transaction."""
+    result = ImportResult(kind=kind, columns=columns, dry_run=dry_run)
+    sheet = _read(source, columns, optional)
+    result.total = len(sheet.rows)
+    if sheet.errors:
+        return _finish(result, sheet.errors, dry_run)
+    if dry_run:
+        errors, _plan = plan(user, sheet, result)
+        return _finish(result, errors, dry_run)
+    try:
+        with transaction.atomic():
+            errors, planned = plan(user, sheet, result)
+            if not errors:
+                write(user, planned, reason)
+    except IntegrityError:
+        errors = [RowError(0, "", CONCURRENT_CHANGE)]
+    return _finish(result, errors, dry_run)
+
+
 def import_members(user, source, *, dry_run: bool = False, reason: str = DEFAULT_REASON) -> ImportResult:
     """Create or update members from the first sheet of `source` (a path or binary file).
 
     All or nothing: every row is validated first (field rules from services.member_errors,
     scope, duplicates); only a file without errors is written, in one transaction.
     """
-    result = ImportResult(kind="members", columns=MEMBER_COLUMNS, dry_run=dry_run)
-    sheet = _read(source, MEMBER_COLUMNS, MEMBER_OPTIONAL)
-    result.total = len(sheet.rows)
-    if sheet.errors:
-        return _finish(result, sheet.errors, dry_run)
-    if dry_run:
-        errors, _plan = _plan_members(user, sheet, result)
-        return _finish(result, errors, dry_run)
-    try:
-        with transaction.atomic():
-            errors, plan = _plan_members(user, sheet, result)
-            if not errors:
-                _write_members(user, plan, reason)
-    except IntegrityError:
-        errors = [RowError(0, "", CONCURRENT_CHANGE)]
-    return _finish(result, errors, dry_run)
+    return _run("members", MEMBER_COLUMNS, MEMBER_OPTIONAL, _plan_members, _write_members, user, source, dry_run, reason)
 
 
 # The fields the file sets on a member, in the order of the tuples the plan collects.
@@ -523,22 +528,7 @@ def import_orgs(user, source, *, dry_run: bool = False, reason: str = DEFAULT_RE
     Rows may come in any order; parents resolve within the file and the database. An existing
     org whose parent changes is moved with its subtree. All or nothing, like import_members.
     """
-    result = ImportResult(kind="orgs", columns=ORG_COLUMNS, dry_run=dry_run)
-    sheet = _read(source, ORG_COLUMNS, ORG_OPTIONAL)
-    result.total = len(sheet.rows)
-    if sheet.errors:
-        return _finish(result, sheet.errors, dry_run)
-    if dry_run:
-        errors, _plan = _plan_orgs(user, sheet, result)
-        return _finish(result, errors, dry_run)
-    try:
-        with transaction.atomic():
-            errors, plan = _plan_orgs(user, sheet, result)
-            if not errors:
-                _write_orgs(user, plan, reason)
-    except IntegrityError:
-        errors = [RowError(0, "", CONCURRENT_CHANGE)]
-    return _finish(result, errors, dry_run)
+    return _run("orgs", ORG_COLUMNS, ORG_OPTIONAL, _plan_orgs, _write_orgs, user, source, dry_run, reason)
 
 
 @dataclass

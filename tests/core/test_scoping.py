@@ -80,3 +80,12 @@ def test_restrict_subtree_keeps_scope_when_subtree_is_partly_visible(world):
     assert list(restrict_subtree(Member.objects.all(), world.member_user, world.unit_a)) == [world.m_a1]
     # A unit admin asking for the root gets only its own unit.
     assert restrict_subtree(Member.objects.all(), world.ua_admin, world.root).count() == 3
+
+
+def test_nobody_revokes_their_own_grant(world):
+    from dangjian.core.models import RoleGrant
+
+    with pytest.raises(PermissionDenied):
+        accounts.revoke_role(world.ua_admin, RoleGrant.objects.get(user=world.ua_admin))
+    accounts.revoke_role(world.office, RoleGrant.objects.get(user=world.ua_admin))
+    assert not RoleGrant.objects.filter(user=world.ua_admin).exists()

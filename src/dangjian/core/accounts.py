@@ -53,6 +53,9 @@ def grant_role(actor, target_user, role: str, org) -> RoleGrant:
 
 @transaction.atomic
 def revoke_role(actor, grant: RoleGrant) -> None:
+    if grant.user_id == actor.pk:
+        # Nobody locks themselves out: the level above revokes.
+        raise PermissionDenied("不能撤销自己的授权，请由上级管理员办理")
     if grant.org is None:
         if Role.SYSTEM_ADMIN not in grantable_roles(actor, None):
             raise PermissionDenied("无权撤销此授权")

@@ -71,7 +71,7 @@ def role_list(request):
         if role := form.cleaned_data["role"]:
             grants = grants.filter(role=role)
     page = Paginator(grants.order_by("org__path", "user__username", "role", "id"), ROLES_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [{"grant": g, "can_revoke": g.role in grantable_roles(request.user, g.org)} for g in page]
+    rows = [{"grant": g, "can_revoke": g.user_id != request.user.pk and g.role in grantable_roles(request.user, g.org)} for g in page]
     return render(request, "core/role_list.html", {"form": form, "page": page, "rows": rows})
 
 

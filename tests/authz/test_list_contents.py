@@ -41,3 +41,22 @@ def test_member_export(role, world, login):
     ws = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).worksheets[0]
     names = {row[0] for row in ws.iter_rows(min_row=2, values_only=True)}
     assert names == truth.VISIBLE_MEMBERS[role]
+
+
+ORG_NAMES = {"UA": "文学院党委", "UB": "后勤处党总支", "UA01": "文学院教工第一党支部", "UB01": "后勤处第一党支部"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", ["org_tree", "home"])
+def test_pages_name_only_visible_units(role, page, world, login):
+    html = login(getattr(world, role)).get(reverse(page)).content.decode()
+    sees_a = role in truth.MAY[("view", "UA01")]
+    sees_b = role in truth.MAY[("view", "UB01")]
+    # The tree opens lazily, so a page names at least the top of what is visible and never
+    # anything outside it.
+    if not sees_a and role != "member_user":  # the member's own record names its branch
+        assert ORG_NAMES["UA01"] not in html and ORG_NAMES["UA"] not in html
+    if not sees_b:
+        assert ORG_NAMES["UB"] not in html and ORG_NAMES["UB01"] not in html
+    if sees_a and sees_b:
+        assert ORG_NAMES["UA"] in html and ORG_NAMES["UB"] in html

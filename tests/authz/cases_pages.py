@@ -131,3 +131,10 @@ PAGE_CASES += [
          data=lambda w, t: {"action": "team", "name": "班子", "term_start": "", "term_end": ""}),
     Case("leadership_position_remove", "change_org", method="POST", kwargs=_position),
 ]
+
+# The API's own pages: its document and docs hold no data, so they are public.
+PAGE_CASES += [
+    Case("api:openapi-json", "public"),
+    Case("api:openapi-view", "public"),
+    Case("api:api-root", "none", refused=(404,)),
+]

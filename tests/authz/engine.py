@@ -1,6 +1,7 @@
 """Machinery of the authorization matrix: cases, expected outcomes, and a database fingerprint."""
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ ROLES = sorted(truth.LOGGED_IN) + [ANONYMOUS]
 
 GROUP_RULES = {
     "public": truth.LOGGED_IN | {ANONYMOUS},
+    "none": set(),  # answers nobody (e.g. the API's catch-all for unknown paths)
     "login": truth.LOGGED_IN,
     "any_view": truth.ANY_VIEW,
     "any_change": truth.ANY_CHANGE,
@@ -78,6 +80,13 @@ def page_names() -> set[str]:
         for p in patterns:
             if isinstance(p, URLResolver):
                 if p.namespace == "api":
+                    # Operations are enumerated from the OpenAPI document; anything else the
+                    # API serves (its document, its docs page) needs a page case.
+                    paths = {path.split(" ", 1)[1] for path in api_operations()}
+                    for u in p.url_patterns:
+                        route = "/api/v1/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(u.pattern))
+                        if route not in paths:
+                            names.add(f"api:{u.name}")
                     continue
                 walk(p.url_patterns, prefix)
             elif isinstance(p, URLPattern):

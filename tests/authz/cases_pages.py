@@ -138,3 +138,5 @@ PAGE_CASES += [
     Case("api:openapi-view", "public"),
     Case("api:api-root", "none", refused=(404,)),
 ]
+
+PAGE_CASES += [Case("access_log", "global_admin")]

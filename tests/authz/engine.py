@@ -21,6 +21,7 @@ GROUP_RULES = {
     "any_change": truth.ANY_CHANGE,
     "any_change_org": truth.ANY_CHANGE_ORG,
     "any_grant": truth.ANY_GRANT,
+    "global_admin": {"sysadmin"},
 }
 
 

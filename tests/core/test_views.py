@@ -223,3 +223,14 @@ def test_role_history_shows_grants_and_revocations_in_scope(world, login):
     assert [e.history_type for e in office_events] == ["+", "-", "+"]
     html = body(login(world.office).get(url("role_history")))
     assert "撤销" in html and "授予" in html
+
+
+def test_access_log_lists_unmasked_views(world, login):
+    from django.urls import reverse
+
+    client = login(world.office)
+    client.post(reverse("member_unmask", kwargs={"pk": world.m_b1.pk}))
+    page = login(world.sysadmin).get(reverse("access_log"), {"account": "office"}).content.decode()
+    assert "office" in page and "查看明文" in page and f"党员 #{world.m_b1.pk}" in page
+    other = login(world.sysadmin).get(reverse("access_log"), {"account": "ua_admin"}).content.decode()
+    assert f"党员 #{world.m_b1.pk}" not in other

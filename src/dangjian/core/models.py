@@ -83,6 +83,8 @@ class ApiToken(models.Model):
 class AccessLog(models.Model):
     """Who viewed or exported personal data unmasked, and when."""
 
+    ACTIONS = {"view": "查看明文", "export": "导出明文", "api": "接口明文", "search": "按号码查询"}
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=32)  # view / export / api
@@ -97,3 +99,7 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type}#{self.object_id}"
+
+    @property
+    def action_label(self) -> str:
+        return self.ACTIONS.get(self.action, self.action)

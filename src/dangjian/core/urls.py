@@ -12,4 +12,5 @@ urlpatterns = [
     path("roles/grant/", views.role_grant, name="role_grant"),
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),
     path("roles/history/", views.role_history, name="role_history"),
+    path("access-log/", views.access_log, name="access_log"),
 ]

@@ -14,8 +14,16 @@ from django.views.decorators.http import require_POST
 
 from dangjian.core import accounts
 from dangjian.core.forms import LoginForm, RoleFilterForm, RoleGrantForm, apply_errors, org_model
-from dangjian.core.models import RoleGrant
-from dangjian.core.scoping import Perm, can, get_in_scope, grantable_roles, restrict, scope_q
+from dangjian.core.models import AccessLog, RoleGrant
+from dangjian.core.scoping import (
+    Perm,
+    can,
+    get_in_scope,
+    grantable_roles,
+    restrict,
+    scope_of,
+    scope_q,
+)
 
 ROLES_PER_PAGE = 30
 
@@ -72,7 +80,10 @@ def role_list(request):
             grants = grants.filter(role=role)
     page = Paginator(grants.order_by("org__path", "user__username", "role", "id"), ROLES_PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"grant": g, "can_revoke": g.user_id != request.user.pk and g.role in grantable_roles(request.user, g.org)} for g in page]
-    return render(request, "core/role_list.html", {"form": form, "page": page, "rows": rows})
+    return render(request, "core/role_list.html", {
+        "form": form, "page": page, "rows": rows,
+        "can_see_access_log": Perm.UNMASK in scope_of(request.user).is_global,
+    })
 
 
 @login_required
@@ -118,3 +129,22 @@ def role_history(request):
         events = events.filter(Q(user__username=account) | Q(user__phone=account))
     page = Paginator(events.order_by("-history_date", "-history_id"), ROLES_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "core/role_history.html", {"page": page, "account": account})
+
+
+@login_required
+def access_log(request):
+    """Who saw ID and phone numbers unmasked, when and how: for system admins, whose scope is
+    everything (the log names records of any org)."""
+    if Perm.UNMASK not in scope_of(request.user).is_global:
+        raise PermissionDenied("只有系统管理员可以查看个人信息查看记录")
+    account = request.GET.get("account", "").strip()
+    action = request.GET.get("action", "")
+    rows = AccessLog.objects.select_related("user").order_by("-at", "-id")
+    if account:
+        rows = rows.filter(Q(user__username=account) | Q(user__phone=account))
+    if action in AccessLog.ACTIONS:
+        rows = rows.filter(action=action)
+    page = Paginator(rows, ROLES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "core/access_log.html", {
+        "page": page, "account": account, "action": action, "actions": AccessLog.ACTIONS,
+    })

@@ -262,3 +262,17 @@ def test_move_refusals(login, world):
 def test_member_count_follows_scope_of_members(login, world):
     make_member(world.a1g, "孙八")
     assert login(world.a1_secretary).get("/api/v1/orgs/UA01").json()["member_count"] == 3
+
+
+def test_leadership_team(world, login):
+    from dangjian.orgs.models import LeadershipPosition, LeadershipTeam
+
+    client = login(world.ua_admin)
+    assert client.get("/api/v1/orgs/UA/leadership").status_code == 404  # no team yet
+    team = LeadershipTeam.objects.create(org=world.unit_a, name="文学院党委领导班子")
+    LeadershipPosition.objects.create(team=team, member=world.m_a1, title="书记", order=1)
+    LeadershipPosition.objects.create(team=team, member=world.m_a2, title="委员", order=2)
+    body = client.get("/api/v1/orgs/UA/leadership").json()
+    assert body["name"] == "文学院党委领导班子"
+    assert [(p["title"], p["name"], p["org"]) for p in body["positions"]] == [("书记", "张三", "UA01"), ("委员", "王五", "UA02")]
+    assert login(world.ub_admin).get("/api/v1/orgs/UA/leadership").status_code == 404

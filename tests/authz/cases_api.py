@@ -16,6 +16,15 @@ def _member_body(w, target):
     }
 
 
+def _team(w, target):
+    from dangjian.orgs.models import LeadershipPosition, LeadershipTeam
+
+    org = org_of(w, target)
+    team = LeadershipTeam.objects.create(org=org, name="班子")
+    LeadershipPosition.objects.create(team=team, member=member_of(w, target), title="书记")
+    return {"code": org.code}
+
+
 API_CASES = [
     Case("GET /api/v1/me", "login"),
     Case("GET /api/v1/orgs", "login"),
@@ -24,6 +33,7 @@ API_CASES = [
     Case("GET /api/v1/rollups", "view", query=lambda w, t: {"org": org_of(w, t).code}),
     Case("GET /api/v1/orgs/{code}", "view", kwargs=lambda w, t: {"code": org_of(w, t).code}),
     Case("GET /api/v1/orgs/{code}/subtree", "view", kwargs=lambda w, t: {"code": org_of(w, t).code}),
+    Case("GET /api/v1/orgs/{code}/leadership", "view", kwargs=_team),
     Case("GET /api/v1/members/{member_id}", "view", targets=("UA01", "UB01", "self"),
          kwargs=lambda w, t: {"member_id": member_of(w, t).pk}),
     Case("POST /api/v1/orgs", "change_org", method="POST",

@@ -10,8 +10,9 @@ from dangjian.core.api import ERRORS, READ_ERRORS, page
 from dangjian.core.personal import log_access, mask_id_number, mask_phone, may_unmask
 from dangjian.core.scoping import Perm, can, get_in_scope, restrict, scope_of, subtree_q
 from dangjian.orgs import rollups, services
-from dangjian.orgs.models import Category, Member, Org, OrgKind
+from dangjian.orgs.models import Category, LeadershipTeam, Member, Org, OrgKind
 from dangjian.orgs.schemas import (
+    LeadershipOut,
     MemberFilters,
     MemberIn,
     MemberOut,
@@ -74,6 +75,22 @@ def list_orgs(request, filters: Query[OrgFilters]):
 @router.get("/orgs/{code}", response={200: OrgDetail, **READ_ERRORS}, summary="党组织详情")
 def get_org(request, code: str):
     return _detail(request.auth, get_in_scope(_orgs(), request.auth, Perm.VIEW, code=code))
+
+
+@router.get("/orgs/{code}/leadership", response={200: LeadershipOut, **READ_ERRORS}, summary="领导班子")
+def get_leadership(request, code: str):
+    """The org's leadership team (领导班子): its term and who holds which seat. 404 when the
+    org is out of scope or has no team registered."""
+    org = get_in_scope(Org.objects.all(), request.auth, Perm.VIEW, code=code)
+    team = get_in_scope(LeadershipTeam.objects.select_related("org"), request.auth, Perm.VIEW, org=org)
+    positions = team.positions.select_related("member__org").order_by("order", "id")
+    return {
+        "org": org.code, "name": team.name, "term_start": team.term_start, "term_end": team.term_end,
+        "positions": [
+            {"title": p.title, "member_id": p.member_id, "name": p.member.name, "org": p.member.org.code, "is_cadre": p.member.is_cadre}
+            for p in positions
+        ],
+    }
 
 
 @router.get("/orgs/{code}/subtree", response={200: Subtree, **READ_ERRORS}, summary="党组织子树")

@@ -190,3 +190,21 @@ class RollupOut(Schema):
     orgs_by_kind: list[CountOut]
     members_by_category: list[CountOut]
     units: list[UnitRollup] = Field(description="所汇总组织的每个直接下级单位一行（未指定组织时，对每个可见的顶层组织各列其下级单位）")
+
+
+# --- leadership teams -----------------------------------------------------------------------
+
+class PositionOut(Schema):
+    title: str
+    member_id: int
+    name: str
+    org: str = Field(description="该党员所在组织编码")
+    is_cadre: bool
+
+
+class LeadershipOut(Schema):
+    org: str
+    name: str
+    term_start: dt.date | None
+    term_end: dt.date | None
+    positions: list[PositionOut]

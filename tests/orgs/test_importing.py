@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history
 
 from dangjian.core.models import Role
 from dangjian.core.personal import id_check_digit
-from dangjian.core.scoping import scope_of
+from dangjian.core.scoping import scope_of, system_actor
 from dangjian.orgs import importing
 from dangjian.orgs.importing import (
     MEMBER_COLUMNS,
@@ -22,7 +22,6 @@ from dangjian.orgs.importing import (
     errors_workbook,
     import_members,
     import_orgs,
-    operator,
     template_workbook,
 )
 from dangjian.orgs.models import Member, Org
@@ -284,7 +283,7 @@ def test_cells_typed_as_numbers_and_a_lowercase_x(world):
 
 
 def test_operator_writes_history_without_a_user(world):
-    result = import_members(operator(), xlsx([member_row("甲", id_number=fixed_id(545))]), reason="命令行导入")
+    result = import_members(system_actor(), xlsx([member_row("甲", id_number=fixed_id(545))]), reason="命令行导入")
     assert result.ok
     record = Member.objects.get(id_number=fixed_id(545)).history.get()
     assert record.history_user is None and record.history_change_reason == "命令行导入"

@@ -186,9 +186,11 @@ def restrict(qs: QuerySet, user, perm: str = Perm.VIEW) -> QuerySet:
 
 
 def restrict_subtree(qs: QuerySet, user, org, perm: str = Perm.VIEW) -> QuerySet:
-    """The rows of `qs` under `org` that `user` may `perm`. When the whole subtree is in scope
-    the subtree range alone is the filter: the scope's OR (e.g. "or my own record") would
-    otherwise keep the database from answering from an index."""
+    """The rows of `qs` under `org` (everywhere when None) that `user` may `perm`. When the
+    whole subtree is in scope the subtree range alone is the filter: the scope's OR (e.g.
+    "or my own record") would otherwise keep the database from answering from an index."""
+    if org is None:
+        return restrict(qs, user, perm)
     rule = _registry[qs.model]
     in_subtree = qs.filter(subtree_q(rule.path, org.path))
     return in_subtree if can(user, perm, org) else restrict(in_subtree, user, perm)

@@ -8,7 +8,15 @@ from ninja import Query, Router, Status
 
 from dangjian.core.api import ERRORS, READ_ERRORS, page
 from dangjian.core.personal import log_access, mask_id_number, mask_phone, may_unmask
-from dangjian.core.scoping import Perm, can, get_in_scope, restrict, scope_of, subtree_q
+from dangjian.core.scoping import (
+    Perm,
+    can,
+    get_in_scope,
+    restrict,
+    restrict_subtree,
+    scope_of,
+    subtree_q,
+)
 from dangjian.orgs import rollups, services
 from dangjian.orgs.models import Category, LeadershipTeam, Member, Org, OrgKind
 from dangjian.orgs.schemas import (
@@ -42,7 +50,7 @@ def _orgs() -> QuerySet:
 def _detail(user, org: Org) -> Org:
     parent = Org.objects.filter(path=org.path[: -Org.steplen]).values_list("name", flat=True).first() if org.depth > 1 else None
     org.parent_name = parent
-    org.member_count = restrict(Member.objects.filter(subtree_q("org__path", org.path)), user).count()
+    org.member_count = restrict_subtree(Member.objects.all(), user, org).count()
     return org
 
 
@@ -99,7 +107,7 @@ def get_subtree(request, code: str):
     names its parent and depth, so a client rebuilds the nesting in one pass."""
     user = request.auth
     root = get_in_scope(_orgs(), user, Perm.VIEW, code=code)
-    rows = list(restrict(Org.objects.filter(subtree_q("path", root.path)), user).order_by("path"))
+    rows = list(restrict_subtree(Org.objects.all(), user, root).order_by("path"))
     codes = {row.path: row.code for row in rows}
     for row in rows:
         # Every row but the root has its parent in the same result.
@@ -176,11 +184,10 @@ def _may_unmask_all(user, org: Org | None) -> bool:
 def list_members(request, filters: Query[MemberFilters]):
     """Members the caller may see; ID and phone numbers masked unless `unmask=true`."""
     user = request.auth
-    qs = restrict(Member.objects.select_related("org"), user)
-    org = None
-    if filters.org:
-        org = Org.objects.filter(code=filters.org).first()
-        qs = qs.filter(subtree_q("org__path", org.path)) if org else qs.none()
+    org = Org.objects.filter(code=filters.org).first() if filters.org else None
+    qs = restrict_subtree(Member.objects.select_related("org"), user, org)
+    if filters.org and org is None:
+        qs = qs.none()
     if filters.unmask and (not _may_unmask_all(user, org) or (filters.org and org is None)):
         raise PermissionDenied("无权查看该范围内党员的身份证号与手机号明文")
     if filters.category:

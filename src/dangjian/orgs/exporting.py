@@ -6,7 +6,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from dangjian.core.personal import log_access, mask_id_number, mask_phone, may_unmask
-from dangjian.core.scoping import Perm, restrict, subtree_q
+from dangjian.core.scoping import restrict_subtree
 from dangjian.orgs.importing import (
     CATEGORY_BY_LABEL,
     MEMBER_COLUMNS,
@@ -45,9 +45,7 @@ def _append(ws, values: list) -> None:
 def member_queryset(user, org: Org | None = None, filters: dict | None = None):
     """The members `user` may see, in `org`'s subtree, narrowed by the member list's filters
     (category, status: value or label; is_cadre: "1"/"0" or 是/否; q: part of the name)."""
-    qs = restrict(Member.objects.all(), user, Perm.VIEW)
-    if org is not None:
-        qs = qs.filter(subtree_q("org__path", org.path))
+    qs = restrict_subtree(Member.objects.all(), user, org)
     filters = filters or {}
     if category := filters.get("category"):
         qs = qs.filter(category=CATEGORY_BY_LABEL.get(category, category))
@@ -115,9 +113,7 @@ def export_members(user, org: Org | None, target, *, unmasked: bool = False, fil
 def export_orgs(user, org: Org | None, target) -> int:
     """Write the orgs in scope under `org` (itself included) to `target` as xlsx; parents come
     before their children, so the file re-imports as it is. Returns the number of orgs."""
-    qs = restrict(Org.objects.all(), user, Perm.VIEW)
-    if org is not None:
-        qs = qs.filter(subtree_q("path", org.path))
+    qs = restrict_subtree(Org.objects.all(), user, org)
     orgs = list(qs.order_by("path").values_list("code", "name", "kind", "path", "order"))
     code_at = {path: code for code, _, _, path, _ in orgs}
     # Parents outside the export (above `org`, or outside the user's view) still need a code.

@@ -23,7 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from dangjian.core.personal import id_check_digit, mask_id_number, mask_phone
-from dangjian.core.scoping import Perm, can, can_on, scope_of, system_actor
+from dangjian.core.scoping import Perm, can, can_on, scope_of, subtree_q
 from dangjian.orgs.models import Category, Gender, Member, MemberStatus, Org, OrgKind
 from dangjian.orgs.services import MemberData, kind_error, member_errors
 
@@ -98,9 +98,6 @@ class ImportResult:
             return f"{what}导入未通过：共{len(self.errors)}处错误，未导入任何数据。"
         verb = "预检通过（未写入）：将" if self.dry_run else "导入完成："
         return f"{what}{verb}新增{self.created}条，更新{self.updated}条，不变{self.unchanged}条（共{self.total}行）。"
-
-
-operator = system_actor  # kept for the commands' wording
 
 
 def history_user(user):
@@ -737,16 +734,20 @@ def _may_place_under(user, parent: str, rows: dict[str, _OrgRow], db: dict[str, 
     return can(user, Perm.CHANGE_ORG, db[code])
 
 
+def _children_of(parents: list[Org]):
+    """The direct children of `parents`, as one query on path ranges (see ADR 0004)."""
+    q = Q(pk__in=[])
+    for parent in parents:
+        q |= subtree_q("path", parent.path) & Q(depth=parent.depth + 1)
+    return Org.objects.filter(q)
+
+
 def _children_kind_errors(rows: dict[str, _OrgRow], db: dict[str, Org], codes: list[str]) -> list[RowError]:
     """Children that stay in the database must still fit under a parent whose kind changes."""
     errors: list[RowError] = []
     for chunk in _chunks(codes, CHUNK // 3):
-        q = Q(pk__in=[])
-        for code in chunk:
-            parent = db[code]
-            q |= Q(path__startswith=parent.path, depth=parent.depth + 1)
         by_path = {db[c].path: c for c in chunk}
-        for child in Org.objects.filter(q).only("code", "name", "kind", "path"):
+        for child in _children_of([db[c] for c in chunk]).only("code", "name", "kind", "path"):
             if child.code in rows:
                 continue  # its own row is checked against its (possibly new) parent
             code = by_path[child.path[: -Org.steplen]]
@@ -773,12 +774,8 @@ def _write_orgs(user, plan: _OrgPlan, reason: str) -> None:
         parents = {rows[c].parent for c in plan.new if rows[c].parent and rows[c].parent not in new_set}
         last_step: dict[str, int] = defaultdict(int)
         for chunk in _chunks(parents, CHUNK // 3):
-            q = Q(pk__in=[])
-            for code in chunk:
-                p = db[code]
-                q |= Q(path__startswith=p.path, depth=p.depth + 1)
             path_code = {db[c].path: c for c in chunk}
-            for path in Org.objects.filter(q).values_list("path", flat=True):
+            for path in _children_of([db[c] for c in chunk]).values_list("path", flat=True):
                 code = path_code[path[: -Org.steplen]]
                 last_step[code] = max(last_step[code], Org._str2int(path[-Org.steplen:]))
         if any(not rows[c].parent for c in plan.new):

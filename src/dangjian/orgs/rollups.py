@@ -2,7 +2,7 @@
 from django.db.models import Count
 from django.db.models.functions import Substr
 
-from dangjian.core.scoping import restrict, restrict_subtree, subtree_q
+from dangjian.core.scoping import restrict_subtree
 from dangjian.orgs.models import Category, Member, Org, OrgKind
 
 
@@ -14,19 +14,19 @@ def _zeroed(choices, rows, key: str) -> dict:
 
 
 def org_counts_by_kind(user, org: Org | None = None) -> dict[str, int]:
-    qs = restrict(Org.objects.all(), user) if org is None else restrict_subtree(Org.objects.all(), user, org)
+    qs = restrict_subtree(Org.objects.all(), user, org)
     return _zeroed(OrgKind, qs.values("kind").annotate(n=Count("id")).order_by(), "kind")
 
 
 def member_counts_by_category(user, org: Org | None = None) -> dict[str, int]:
-    qs = restrict(Member.objects.all(), user) if org is None else restrict_subtree(Member.objects.all(), user, org)
+    qs = restrict_subtree(Member.objects.all(), user, org)
     return _zeroed(Category, qs.values("category").annotate(n=Count("id")).order_by(), "category")
 
 
 def secondary_unit_rollup(user, root: Org) -> list[dict]:
     """One row per secondary unit under `root`: its org counts by kind, members by category."""
     width = len(root.path) + Org.steplen
-    units = list(restrict(Org.objects.filter(subtree_q("path", root.path), depth=root.depth + 1), user).order_by("order", "path"))
+    units = list(restrict_subtree(Org.objects.filter(depth=root.depth + 1), user, root).order_by("order", "path"))
     if not units:
         return []
     by_path = {u.path: {"org": u, "kinds": dict.fromkeys(OrgKind.values, 0), "categories": dict.fromkeys(Category.values, 0), "members": 0, "cadres": 0} for u in units}

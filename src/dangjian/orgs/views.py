@@ -415,11 +415,9 @@ def member_list(request):
     org = None
     if form.is_bound and not form.is_valid():
         members = members.none()
-    elif form.is_bound and form.cleaned_data["org"] is not None:
-        org = form.cleaned_data["org"]
-        members = restrict_subtree(members, user, org)
     else:
-        members = restrict(members, user)
+        org = form.cleaned_data["org"] if form.is_bound else None
+        members = restrict_subtree(members, user, org)
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         if d["category"]:

@@ -14,6 +14,7 @@ from django.db.migrations.executor import MigrationExecutor
 from dangjian.core import accounts
 from dangjian.core.audit import stamp
 from dangjian.core.models import Role, RoleGrant
+from dangjian.core.scoping import subtree_q
 from dangjian.orgs import generator
 from dangjian.orgs.models import Member, Org, OrgKind
 
@@ -127,7 +128,7 @@ def ensure_accounts(root: Org, password: str) -> list[list[str]]:
         raise CommandError(f"{root.name} 下没有二级单位，无法设置演示账号。")
     unit = units[0]
     branch = (
-        Org.objects.filter(path__startswith=unit.path, kind=OrgKind.BRANCH).order_by("path").first()
+        Org.objects.filter(subtree_q("path", unit.path), kind=OrgKind.BRANCH).order_by("path").first()
     )
     if branch is None:
         raise CommandError(f"{unit.name} 下没有党支部，无法设置演示账号。")

@@ -1,15 +1,11 @@
 """`dangjian export members|orgs --org CODE FILE.xlsx`: the Excel export as an operator command."""
-import importlib
-
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
+from dangjian.core.management.actor import acting_user
 from dangjian.core.scoping import Perm, get_in_scope
 from dangjian.orgs.exporting import export_members, export_orgs
 from dangjian.orgs.models import Org
-
-# "import" is a keyword, so the sibling command module is loaded by name.
-acting_user = importlib.import_module("dangjian.orgs.management.commands.import").acting_user
 
 
 class Command(BaseCommand):

@@ -1,22 +1,12 @@
 """`dangjian import orgs|members FILE.xlsx`: the Excel import as an operator command."""
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from dangjian.orgs.importing import import_members, import_orgs, operator
+from dangjian.core.management.actor import acting_user
+from dangjian.orgs.importing import import_members, import_orgs
 
 REASON = "命令行导入"
-
-
-def acting_user(username: str | None):
-    """The account named by --user, or the operator (global rights, no account) without it."""
-    if not username:
-        return operator()
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None or not user.is_active:
-        raise CommandError(f"账号“{username}”不存在或已停用")
-    return user
 
 
 class Command(BaseCommand):

@@ -73,7 +73,40 @@ def make_world() -> SimpleNamespace:
     w.m_a1.user = w.member_user
     w.m_a1.save()
     w.nobody = make_user("nobody")
+    make_campaign_world(w)
     return w
+
+
+def make_campaign_world(w: SimpleNamespace) -> None:
+    """An active campaign at the root: guidance group 1 (guide sits in it) covers UB, group 2
+    (no account) covers UA; a guidance-reviewed task to every branch and a work-plan task
+    reviewed by the level above for UA01 and UB01, both published."""
+    from dangjian.campaigns import services as cs
+    from dangjian.campaigns.models import Campaign, CampaignStatus, GuidanceAssignment, GuidanceGroup, Seat, Task
+
+    w.campaign = Campaign.objects.create(
+        org=w.root, name="学习贯彻主题教育", starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 12, 31),
+        requirements="学思想、强党性、重实践、建新功", status=CampaignStatus.ACTIVE,
+    )
+    w.group1 = GuidanceGroup.objects.create(campaign=w.campaign, name="第一巡回指导组", order=1)
+    w.group2 = GuidanceGroup.objects.create(campaign=w.campaign, name="第二巡回指导组", order=2)
+    Seat.objects.create(guidance_group=w.group1, role="leader", name="指导组组长", user=w.guide)
+    Seat.objects.create(guidance_group=w.group2, role="leader", name="第二组组长")
+    GuidanceAssignment.objects.create(campaign=w.campaign, group=w.group1, org=w.unit_b)
+    GuidanceAssignment.objects.create(campaign=w.campaign, group=w.group2, org=w.unit_a)
+    w.task_g = Task.objects.create(
+        campaign=w.campaign, title="召开动员部署会", starts_on=dt.date(2026, 4, 12), due_on=dt.date(2099, 4, 23),
+        target_mode="kinds", target_kinds=["branch"], evidence_required=["file"], reviewer="guidance", order=1,
+    )
+    w.task_p = Task.objects.create(
+        campaign=w.campaign, kind="work_plan", title="报送工作方案", starts_on=dt.date(2026, 4, 12),
+        due_on=dt.date(2099, 4, 30), target_mode="list", reviewer="parent", order=2,
+    )
+    w.task_p.target_orgs.set([w.a1, w.b1])
+    for task in (w.task_g, w.task_p):
+        task.status = "published"
+        task.save()
+        cs.sync_unit_tasks(task)
 
 
 ROLE_USERS = ["sysadmin", "office", "ua_admin", "ub_admin", "ua_liaison", "a1_secretary", "guide", "member_user", "nobody"]

@@ -53,7 +53,10 @@ INSTALLED_APPS = [
     "axes",
     "ninja",
     "dangjian.core",
+    "django_tasks",
+    "django_tasks_db",
     "dangjian.orgs",
+    "dangjian.campaigns",
 ]
 
 MIDDLEWARE = [
@@ -99,7 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA cache_size=-64000;",
         "transaction_mode": "IMMEDIATE",
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or None}
+    # A file, not memory: tests with several connections at once (two reviewers racing) need
+    # the same locking as the embedded deployment.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME") or str(DATA_DIR / "test-dangjian.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -174,6 +179,23 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+
+# Background and scheduled work: one task interface (Django's tasks API, the django-tasks
+# backport). The default keeps the queue in the database, so `dangjian worker` needs no other
+# server; production may point it at Redis (django_tasks_rq) and run workers anywhere.
+TASKS = {"default": {"BACKEND": os.environ.get("DANGJIAN_TASK_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# Evidence and attachment uploads: size limit and the allowed types (by content, not name).
+DANGJIAN_UPLOAD_MAX_MB = envint("DANGJIAN_UPLOAD_MAX_MB", 20)
+# Reminders: days before a due date; delivery channels besides the in-app inbox ("email").
+DANGJIAN_REMIND_DAYS_BEFORE = envint("DANGJIAN_REMIND_DAYS_BEFORE", 3)
+DANGJIAN_NOTIFY_CHANNELS = [c for c in os.environ.get("DANGJIAN_NOTIFY_CHANNELS", "inapp").split(",") if c]
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dangjian@localhost")
 
 NINJA_PAGINATION_PER_PAGE = 50
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False

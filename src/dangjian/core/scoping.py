@@ -20,14 +20,21 @@ class Perm:
     CHANGE_MEMBER = "change_member"
     UNMASK = "unmask"  # see ID and phone numbers unmasked (each view is audited)
     GRANT = "grant"  # hand out roles inside the subtree
+    ACT = "act"  # act for a unit: do its campaign tasks, acknowledge notices to it
+    REVIEW = "review"  # review units' submissions (which tasks: see campaigns.review)
+    MANAGE_CAMPAIGN = "manage_campaign"  # run campaigns owned by an org in the subtree
 
+
+
+_ADMIN = frozenset({Perm.VIEW, Perm.CHANGE_ORG, Perm.CHANGE_MEMBER, Perm.UNMASK, Perm.GRANT, Perm.ACT, Perm.REVIEW})
 
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.SYSTEM_ADMIN: frozenset({Perm.VIEW, Perm.CHANGE_ORG, Perm.CHANGE_MEMBER, Perm.UNMASK, Perm.GRANT}),
-    Role.COMMITTEE_ADMIN: frozenset({Perm.VIEW, Perm.CHANGE_ORG, Perm.CHANGE_MEMBER, Perm.UNMASK, Perm.GRANT}),
-    Role.UNIT_ADMIN: frozenset({Perm.VIEW, Perm.CHANGE_ORG, Perm.CHANGE_MEMBER, Perm.UNMASK, Perm.GRANT}),
-    Role.LIAISON: frozenset({Perm.VIEW}),
-    Role.BRANCH_SECRETARY: frozenset({Perm.VIEW, Perm.CHANGE_MEMBER, Perm.UNMASK}),
+    Role.SYSTEM_ADMIN: _ADMIN | {Perm.MANAGE_CAMPAIGN},
+    Role.COMMITTEE_ADMIN: _ADMIN | {Perm.MANAGE_CAMPAIGN},
+    Role.UNIT_ADMIN: _ADMIN,
+    Role.LIAISON: frozenset({Perm.VIEW, Perm.ACT}),
+    Role.BRANCH_SECRETARY: frozenset({Perm.VIEW, Perm.CHANGE_MEMBER, Perm.UNMASK, Perm.ACT}),
+    # Guidance members review through their groups' assignments (campaigns.services.may_review).
     Role.GUIDANCE_MEMBER: frozenset({Perm.VIEW}),
     Role.MEMBER: frozenset(),
 }
@@ -80,6 +87,16 @@ def registered_models() -> list[type[Model]]:
     return list(_registry)
 
 
+# Functions (user) -> iterable of (role, org path) that add grants not stored as RoleGrant rows,
+# e.g. a guidance group's assigned units (campaigns). Higher apps register here; core imports none.
+_scope_sources: list = []
+
+
+def register_scope_source(fn) -> None:
+    if fn not in _scope_sources:
+        _scope_sources.append(fn)
+
+
 @dataclass
 class Scope:
     """A user's grants, reduced to path prefixes per permission."""
@@ -120,7 +137,10 @@ def scope_of(user) -> Scope:
     glob: set[str] = set()
     prefixes: dict[str, set[str]] = {}
     roles: dict[str, list[str]] = {}
-    for role, path in RoleGrant.objects.filter(user=user).values_list("role", "org__path"):
+    rows = list(RoleGrant.objects.filter(user=user).values_list("role", "org__path"))
+    for source in _scope_sources:
+        rows.extend((role, path) for role, path in source(user) if path)
+    for role, path in rows:
         roles.setdefault(role, []).append(path or "")
         for perm in ROLE_PERMS.get(role, ()):
             if role == Role.SYSTEM_ADMIN or not path:

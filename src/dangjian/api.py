@@ -44,3 +44,6 @@ api = NinjaAPI(
 core_api.install(api)
 api.add_router("/", "dangjian.core.api.router")
 api.add_router("/", "dangjian.orgs.api.router")
+api.add_router("/", "dangjian.campaigns.api.router")
+api.add_router("/", "dangjian.campaigns.api_progress.router")
+api.add_router("/", "dangjian.campaigns.api_notices.router")

@@ -7,6 +7,7 @@ from dangjian.core import views as core_views
 urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
+    path("campaigns/", include("dangjian.campaigns.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -22,6 +22,8 @@ GROUP_RULES = {
     "any_change_org": truth.ANY_CHANGE_ORG,
     "any_grant": truth.ANY_GRANT,
     "global_admin": {"sysadmin"},
+    "campaign_manager": truth.CAMPAIGN_MANAGER,
+    "campaign_view": truth.CAMPAIGN_VIEW,
 }
 
 

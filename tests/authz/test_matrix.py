@@ -7,9 +7,19 @@ import json
 import pytest
 from django.urls import reverse
 
-from tests.authz.cases_api import API_CASES
-from tests.authz.cases_pages import PAGE_CASES
+import importlib
+import pkgutil
+
+import tests.authz
 from tests.authz.engine import ANONYMOUS, ROLES, api_operations, fingerprint, page_names
+
+# Every tests/authz/cases_*.py module contributes its PAGE_CASES and API_CASES.
+PAGE_CASES, API_CASES = [], []
+for _info in pkgutil.iter_modules(tests.authz.__path__):
+    if _info.name.startswith("cases_"):
+        _mod = importlib.import_module(f"tests.authz.{_info.name}")
+        PAGE_CASES += getattr(_mod, "PAGE_CASES", [])
+        API_CASES += getattr(_mod, "API_CASES", [])
 
 CASES = {c.key + ("" if c.is_api else f" [{c.method}]"): c for c in PAGE_CASES + API_CASES}
 PARAMS = [(key, target, role) for key, case in CASES.items() for target in case.targets_for_rule() for role in ROLES]

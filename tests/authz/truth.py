@@ -21,6 +21,16 @@ MAY: dict[tuple[str, str], set[str]] = {
     ("unmask", "self"): {"sysadmin", "office", "ua_admin", "a1_secretary", "member_user"},
     ("grant", "UA01"): {"sysadmin", "office", "ua_admin"},
     ("grant", "UB01"): {"sysadmin", "office", "ub_admin"},
+    # Campaign engine (world: guidance group 1 with `guide` covers UB; group 2, no account, UA).
+    # act: do a unit's tasks, acknowledge notices to it.
+    ("act", "UA01"): {"sysadmin", "office", "ua_admin", "ua_liaison", "a1_secretary"},
+    ("act", "UB01"): {"sysadmin", "office", "ub_admin"},
+    # Review of world.task_g (reviewed by the unit's guidance group; the office always may).
+    ("review_guidance", "UA01"): {"sysadmin", "office"},
+    ("review_guidance", "UB01"): {"sysadmin", "office", "guide"},
+    # Review of world.task_p (reviewed by the level above: the admin of UA / UB).
+    ("review_parent", "UA01"): {"sysadmin", "office", "ua_admin"},
+    ("review_parent", "UB01"): {"sysadmin", "office", "ub_admin"},
 }
 
 LOGGED_IN = {"sysadmin", "office", "ua_admin", "ub_admin", "ua_liaison", "a1_secretary", "guide", "member_user", "nobody"}
@@ -29,6 +39,10 @@ ANY_VIEW = {"sysadmin", "office", "ua_admin", "ub_admin", "ua_liaison", "a1_secr
 ANY_CHANGE_ORG = {"sysadmin", "office", "ua_admin", "ub_admin"}
 ANY_CHANGE = ANY_CHANGE_ORG | {"a1_secretary"}
 ANY_GRANT = {"sysadmin", "office", "ua_admin", "ub_admin"}
+# Who may run the world's campaign (owned by the root): create tasks, publish, send notices.
+CAMPAIGN_MANAGER = {"sysadmin", "office"}
+# Who sees the world's campaign: anyone who sees some org under its root.
+CAMPAIGN_VIEW = ANY_VIEW
 
 # Member names each role must see in lists (and no others).
 MEMBERS_A1 = {"张三", "李四"}

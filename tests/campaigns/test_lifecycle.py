@@ -27,12 +27,6 @@ def ut_of(task, org):
     return UnitTask.objects.select_related("task__campaign__org", "org").get(task=task, org=org)
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return tmp_path
-
-
 def test_publish_creates_one_unit_task_per_targeted_unit(world):
     assert set(UnitTask.objects.filter(task=world.task_g).values_list("org__code", flat=True)) == {"UA01", "UA02", "UB01"}
     assert set(UnitTask.objects.filter(task=world.task_p).values_list("org__code", flat=True)) == {"UA01", "UB01"}

@@ -1,0 +1,4 @@
+"""Filled in by its owner."""
+from ninja import Router
+
+router = Router()

@@ -88,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "dangjian.core.context_processors.navigation",
+                "dangjian.campaigns.context_processors.navigation",
             ],
         },
     }

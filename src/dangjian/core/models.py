@@ -5,6 +5,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -103,3 +104,49 @@ class AccessLog(models.Model):
     @property
     def action_label(self) -> str:
         return self.ACTIONS.get(self.action, self.action)
+
+
+class Notification(models.Model):
+    """A message to one user in the in-app inbox (消息提醒); other channels (email, …) deliver
+    copies. `key` makes a reminder idempotent: one notification per user and key, ever."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="接收人")
+    kind = models.CharField("类型", max_length=30, blank=True)
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    key = models.CharField("去重键", max_length=200, blank=True)
+    # Set explicitly (not auto_now_add) so that one batch shares one timestamp.
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "消息提醒"
+        verbose_name_plural = "消息提醒"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], condition=~models.Q(key=""), name="uniq_notification_key"),
+        ]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_read")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.title}"
+
+
+class ScheduledJob(models.Model):
+    """When a periodic job (core.jobs) is next due. A scheduler claims a run by moving
+    `next_run_at` forward with a conditional UPDATE, so several schedulers enqueue it once."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    next_run_at = models.DateTimeField("下次运行时间")
+    last_run_at = models.DateTimeField("上次运行时间", null=True, blank=True)
+    last_task_id = models.CharField("上次任务编号", max_length=64, blank=True)
+    runs = models.PositiveIntegerField("运行次数", default=0)
+
+    class Meta:
+        verbose_name = "定时任务"
+        verbose_name_plural = "定时任务"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

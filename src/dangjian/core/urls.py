@@ -14,3 +14,11 @@ urlpatterns = [
     path("roles/history/", views.role_history, name="role_history"),
     path("access-log/", views.access_log, name="access_log"),
 ]
+
+from dangjian.core import inbox_views  # noqa: E402
+
+urlpatterns += [
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/<int:pk>/", inbox_views.inbox_open, name="inbox_open"),
+    path("inbox/read/", inbox_views.inbox_mark_read, name="inbox_mark_read"),
+]

@@ -20,3 +20,9 @@ class CampaignsConfig(AppConfig):
         scoping.register(m.GuidanceAssignment, path="org__path")
         scoping.register(m.NoticeReceipt, path="org__path")
         scoping.register_scope_source(guidance_scope)
+
+        # Notices and the to-do list: the home page's to-do panel (above the org dashboard).
+        from dangjian.campaigns.notice_views import todo_panel
+        from dangjian.core.views import register_home_panel
+
+        register_home_panel("todo", todo_panel, order=5)

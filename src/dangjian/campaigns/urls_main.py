@@ -1,2 +1,41 @@
-"""Filled in by its owner."""
-urlpatterns = []
+"""URLs of the campaign pages (mounted at /campaigns/): campaigns, groups, tasks, unit tasks."""
+from django.urls import path
+
+from dangjian.campaigns import views
+
+urlpatterns = [
+    path("", views.campaign_list, name="campaign_list"),
+    path("new/", views.campaign_create, name="campaign_create"),
+    path("<int:pk>/", views.campaign_detail, name="campaign_detail"),
+    path("<int:pk>/edit/", views.campaign_edit, name="campaign_edit"),
+    path("<int:pk>/history/", views.campaign_history, name="campaign_history"),
+    path("<int:pk>/phases/new/", views.phase_create, name="phase_create"),
+    path("phases/<int:pk>/edit/", views.phase_edit, name="phase_edit"),
+    path("<int:pk>/groups/", views.workinggroup_list, name="workinggroup_list"),
+    path("<int:pk>/groups/new/", views.workinggroup_create, name="workinggroup_create"),
+    path("groups/<int:pk>/edit/", views.workinggroup_edit, name="workinggroup_edit"),
+    path("<int:pk>/guidance/", views.guidance_list, name="guidance_list"),
+    path("<int:pk>/guidance/new/", views.guidance_create, name="guidance_create"),
+    path("guidance/<int:pk>/edit/", views.guidance_edit, name="guidance_edit"),
+    path("guidance/<int:pk>/assign/", views.guidance_assign, name="guidance_assign"),
+    path("<int:pk>/joint/new/", views.joint_group_create, name="joint_group_create"),
+    path("<str:kind>/<int:pk>/seats/new/", views.seat_create, name="seat_create"),
+    path("seats/<int:pk>/edit/", views.seat_edit, name="seat_edit"),
+    path("seats/<int:pk>/delete/", views.seat_delete, name="seat_delete"),
+    path("<int:pk>/tasks/new/", views.task_create, name="task_create"),
+    path("tasks/<int:pk>/", views.task_detail, name="task_detail"),
+    path("tasks/<int:pk>/edit/", views.task_edit, name="task_edit"),
+    path("tasks/<int:pk>/publish/", views.task_publish, name="task_publish"),
+    path("tasks/<int:pk>/withdraw/", views.task_withdraw, name="task_withdraw"),
+    path("my/", views.unit_task_list, name="unit_task_list"),
+    path("unit-tasks/<int:pk>/", views.unit_task_detail, name="unit_task_detail"),
+    path("unit-tasks/<int:pk>/save/", views.unit_task_save, name="unit_task_save"),
+    path("unit-tasks/<int:pk>/evidence/", views.evidence_upload, name="evidence_upload"),
+    path("unit-tasks/<int:pk>/submit/", views.unit_task_submit, name="unit_task_submit"),
+    path("unit-tasks/<int:pk>/return/", views.unit_task_return, name="unit_task_return"),
+    path("unit-tasks/<int:pk>/approve/", views.unit_task_approve, name="unit_task_approve"),
+    path("unit-tasks/<int:pk>/history/", views.unit_task_history, name="unit_task_history"),
+    path("evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
+    path("evidence/<int:pk>/delete/", views.evidence_delete, name="evidence_delete"),
+    path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
+]

@@ -1,4 +1,5 @@
-"""`dangjian demo`: load the demo university once and (re)ensure the demo accounts."""
+"""`dangjian demo`: load the demo university once and (re)ensure the demo accounts, then run
+every app's registered demo loader (core.demo: the campaign and what comes after it)."""
 from __future__ import annotations
 
 import os
@@ -10,9 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from dangjian.core import accounts
 from dangjian.core.audit import stamp
+from dangjian.core.demo import DemoContext, loaders
 from dangjian.core.models import Role, RoleGrant
 from dangjian.core.scoping import subtree_q
 from dangjian.orgs import generator
@@ -69,9 +72,16 @@ class Command(BaseCommand):
                 self.stdout.write(f"示范数据已存在（{root.name}），未重复生成。")
             logins = ensure_accounts(root, password)
 
+        context = DemoContext(root=root, password=password, today=timezone.localdate(), logins=logins, write=self.stdout.write)
+        for loader in loaders():
+            with transaction.atomic():
+                loader.fn(context)
+
         self.stdout.write("")
         self.stdout.write(f"演示账号（密码均为 {password}）：")
-        self.stdout.write(format_table(["角色", "用户名", "姓名", "管理范围"], logins))
+        self.stdout.write(format_table(["角色", "用户名", "姓名", "管理范围"], context.logins))
+        for note in context.notes:
+            self.stdout.write(note)
         host = os.environ.get("HOST") or "127.0.0.1"
         port = os.environ.get("PORT") or "8000"
         self.stdout.write("")

@@ -38,7 +38,11 @@ migrate: setup
 demo: migrate
 	$(BIN)/dangjian demo
 
+# The worker (reminders and other scheduled and background work) runs beside the server and
+# stops with it.
 run: demo
+	$(BIN)/dangjian worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/dangjian runserver $(HOST):$(PORT) --noreload
 
 # Debian's Chromium drives the browser tests; install it where it is missing.

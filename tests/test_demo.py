@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from dangjian.core import demo as core_demo
 from dangjian.core.models import Role, RoleGrant
 from dangjian.core.personal import id_number_error
 from dangjian.core.scoping import Perm, can, restrict
@@ -19,7 +20,21 @@ from dangjian.orgs.importing import import_members, import_orgs
 from dangjian.orgs.models import LeadershipPosition, LeadershipTeam, Member, Org, OrgKind
 from tests.factories import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+
+
+@pytest.fixture(autouse=True)
+def _orgs_only(request, monkeypatch):
+    """The organisation part alone, unless a test asks for the apps' loaders (the campaign
+    takes seconds; its own tests below run it)."""
+    core_demo.discover()  # the apps register into the real registry first
+    if "with_loaders" not in request.fixturenames:
+        monkeypatch.setattr(core_demo, "_loaders", {})
+
+
+@pytest.fixture
+def with_loaders():
+    """Requested by the tests that run the apps' demo loaders too."""
 
 
 def run_demo() -> str:
@@ -242,3 +257,136 @@ def test_load_members_fills_a_tree_loaded_without_them():
         generator.load_members("tiny")
     with pytest.raises(ValueError):
         generator.load("tiny")
+
+
+# ---------------------------------------------------------------- the campaign (apps' loaders)
+
+def campaign_counts() -> dict[str, int]:
+    from dangjian.campaigns import models as m
+
+    return {model.__name__: model.objects.count() for model in (
+        m.Campaign, m.Phase, m.WorkingGroup, m.GuidanceGroup, m.Seat, m.GuidanceAssignment, m.JointGroup, m.Task,
+        m.UnitTask, m.Transition, m.Submission, m.Evidence,
+    )} | {"users": get_user_model().objects.count(), "grants": RoleGrant.objects.count(),
+          "unit_task_history": m.UnitTask.history.count()}
+
+
+def test_loaders_are_discovered_and_run_in_order(with_loaders, monkeypatch):
+    loaders = core_demo.loaders()
+    assert "campaigns" in [loader.name for loader in loaders]
+    # Run with probes only (the campaign has its own test): order, context, the login table.
+    monkeypatch.setattr(core_demo, "_loaders", {})
+    seen = []
+
+    def late(ctx):
+        seen.append(("late", ctx.root.code, ctx.login_row("guide") is not None))
+        ctx.notes.append("探针说明")
+
+    core_demo.register_demo_loader("late", late, order=200)
+    core_demo.register_demo_loader("early", lambda ctx: seen.append(("early",)), order=1)
+    out = run_demo()
+    assert seen == [("early",), ("late", "DJ", True)]
+    assert "探针说明" in out
+
+
+def test_demo_campaign(with_loaders):
+    from django.utils import timezone
+
+    from dangjian.campaigns import services as cs
+    from dangjian.campaigns.models import (
+        Campaign,
+        Decision,
+        Evidence,
+        GuidanceAssignment,
+        Seat,
+        Submission,
+        Transition,
+        UnitTask,
+        overdue_q,
+    )
+    from dangjian.orgs.management.commands.demo import GUIDED_UNITS
+
+    first = run_demo()
+    after_first = campaign_counts()
+    second = run_demo()
+    assert campaign_counts() == after_first, "a second run adds nothing"
+    assert "已生成主题教育示范数据" in first and "主题教育示范数据已存在" in second
+
+    root = Org.objects.get(code="DJ")
+    campaign = Campaign.objects.get()
+    assert campaign.org == root and campaign.status == "active"
+    assert (campaign.starts_on, campaign.ends_on) == (dt.date(2026, 4, 10), dt.date(2026, 12, 31))
+    assert campaign.requirements == "学思想、强党性、重实践、建新功" and campaign.goals
+    assert campaign.phases.count() >= 4
+    assert set(campaign.working_groups.values_list("name", flat=True)) >= {"秘书组", "组织组", "宣传组", "督查组"}
+    assert set(campaign.working_groups.values_list("kind", flat=True)) == {"leading", "office", "working"}
+    assert not campaign.working_groups.filter(seats__isnull=True).exists()
+
+    # Ten guidance groups, each with a leader, a deputy, a liaison and members, 3–4 units each;
+    # every secondary unit covered exactly once.
+    units = list(Org.objects.get_children(root).order_by("order", "path"))
+    groups = list(campaign.guidance_groups.order_by("order"))
+    assert [g.name for g in groups] == [f"第{c}巡回指导组" for c in "一二三四五六七八九十"]
+    for g in groups:
+        roles = Counter(g.seats.values_list("role", flat=True))
+        assert roles["leader"] == 1 and roles["deputy"] >= 1 and roles["liaison"] == 1 and roles["member"] >= 1, g
+        assert 3 <= g.assignments.count() <= 4, g
+    assigned = list(GuidanceAssignment.objects.filter(campaign=campaign).values_list("org_id", flat=True))
+    assert sorted(assigned) == sorted(u.pk for u in units)
+
+    # The demo account `guide` sits in the group covering the units it was granted, and the
+    # login list says so.
+    guide = get_user_model().objects.get(username="guide")
+    seat = Seat.objects.get(user=guide)
+    group_units = set(seat.guidance_group.assignments.values_list("org_id", flat=True))
+    assert group_units == {units[i].pk for i in GUIDED_UNITS}
+    assert group_units == set(RoleGrant.objects.filter(user=guide).values_list("org_id", flat=True))
+    assert f"{seat.guidance_group.name}：" in first and f"{seat.guidance_group.name}：" in second
+    guided_ut = UnitTask.objects.filter(org=units[GUIDED_UNITS[0]], task__reviewer="guidance").first()
+    other_ut = UnitTask.objects.filter(task__reviewer="guidance").exclude(org__in=group_units).first()
+    assert cs.may_review(guide, guided_ut) and not cs.may_review(guide, other_ut)
+    waiting = cs.waiting_for_review(guide)
+    assert waiting.exists() and not waiting.exclude(org_id__in=group_units).exists()
+
+    # Small units merged for joint activities.
+    joint = campaign.joint_groups.get()
+    assert joint.orgs.count() >= 2 and joint.lead_org in joint.orgs.all()
+
+    # About a dozen published tasks: to secondary units and to branches, by every reviewer.
+    tasks = list(campaign.tasks.all())
+    assert 10 <= len(tasks) <= 14 and {t.status for t in tasks} == {"published"}
+    assert {t.reviewer for t in tasks} == {"guidance", "parent", "office"}
+    assert any(t.kind == "work_plan" for t in tasks) and any(t.target_kinds == ["branch"] for t in tasks)
+    mobilise = campaign.tasks.get(title__contains="动员部署会")
+    assert mobilise.due_on == dt.date(2026, 4, 23) and {"file", "photo"} <= set(mobilise.evidence_required)
+    assert mobilise.unit_tasks.count() == len(units)
+
+    # Statuses of every kind, overdue too, all reached through the transitions.
+    today = timezone.localdate()
+    uts = UnitTask.objects.filter(task__campaign=campaign)
+    statuses = Counter(uts.values_list("status", flat=True))
+    assert set(statuses) == {"not_started", "in_progress", "submitted", "returned", "resubmitted", "approved"}
+    assert uts.filter(overdue_q(today)).exists()
+    driven = uts.exclude(status="not_started")
+    assert 150 <= driven.count() <= 700
+    assert not driven.filter(transitions__isnull=True).exists()
+    assert Transition.objects.filter(to_status="returned").exclude(comment="").count() == Transition.objects.filter(to_status="returned").count()
+    assert Submission.objects.filter(decision=Decision.RETURNED).exclude(review_comment="").exists()
+    assert Submission.objects.filter(version=2).exists()  # returned, then resubmitted
+    assert not uts.filter(status__in=["submitted", "resubmitted", "approved"], submissions__isnull=True).exists()
+    # Evidence is real: PDFs and PNGs, stored, checked by content like any upload.
+    ev = Evidence.objects.filter(content_type="application/pdf").first()
+    assert ev.file.open("rb").read(5) == b"%PDF-"
+    assert Evidence.objects.filter(content_type="image/png").exists()
+
+    # Dated from April on, in order, never in the future: the progress over time looks real.
+    now = timezone.now()
+    ats = list(Transition.objects.order_by("unit_task_id", "pk").values_list("unit_task_id", "at"))
+    assert all(at <= now for _, at in ats)
+    assert all(a[1] <= b[1] for a, b in zip(ats, ats[1:], strict=False) if a[0] == b[0])
+    months = {at.month for _, at in ats}
+    assert min(at for _, at in ats).date() >= dt.date(2026, 4, 10) and len(months) >= 5
+    approved = mobilise.unit_tasks.filter(status="approved")
+    if today > dt.date(2026, 5, 1):  # seed 000: all 39 units mobilised by 23 April
+        assert approved.count() == len(units)
+        assert not mobilise.unit_tasks.filter(first_submitted_at__date__gt=mobilise.due_on).exists()

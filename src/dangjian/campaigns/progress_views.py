@@ -75,7 +75,7 @@ def progress_table(request, campaign_id: int):
     page = Paginator(range(table.units), per).get_page(number)
     url = _cell_url()
     rollups = {r.prefix: r for r in table.rollups}
-    groups, current = [], None
+    sections, current = [], None
     for row in table.rows:
         for cell in row.cells:
             if cell is not None:
@@ -85,10 +85,10 @@ def progress_table(request, campaign_id: int):
             if rollup is not None:
                 rollup.columns = [rollup.per_task[t.pk] for t in table.tasks]
             current = {"prefix": row.secondary, "rollup": rollup, "rows": []}
-            groups.append(current)
+            sections.append(current)
         current["rows"].append(row)
     ctx = {
-        "campaign": campaign, "table": table, "groups": groups, "page": page, "filters": filters, "errors": errors,
+        "campaign": campaign, "table": table, "sections": sections, "page": page, "filters": filters, "errors": errors,
         "query": urlencode(filters.as_query()), "title": workbook_title(table), **_choices(user, campaign),
         "task_columns": [(t, table.task_counts[t.pk]) for t in table.tasks],
     }

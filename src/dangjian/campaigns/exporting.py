@@ -22,7 +22,6 @@ from dangjian.campaigns.progress import (
     Table,
     build_table,
 )
-from dangjian.orgs.models import Org
 
 FIRST_TASK_COL = 3  # A: 序号, B: 单位
 HEADER_ROW = 3
@@ -118,8 +117,7 @@ def write_progress(table: Table, path_or_file) -> int:
         current = row.secondary
         n += 1
         cells = [w.cell("—") if c is None else w.cell(c.label, fill=c.shown) for c in row.cells]
-        indent = "　" * max(row.org.depth - Org.SECONDARY_DEPTH, 0)
-        ws.append([w.cell(n), w.cell(indent + row.org.name, left=True), *cells,
+        ws.append([w.cell(n), w.cell(row.org.name, left=True), *cells,
                    w.cell(row.counts.approved), w.cell(_pct(row.counts.approved, row.counts.total))])
     if current is not None:
         _subtotal(w, ws, rollups.get(current), tasks)

@@ -185,18 +185,18 @@ TASKS = [
         comments=("调研报告问题分析不够深入，请补充对策建议。", "调研题目与报告内容不一致，请核实。"),
     ),
     TaskSpec(
-        "practical", "报送“我为群众办实事”项目清单及进展", "develop", d(5, 15), d(10, 31), "office", ["file"],
-        ["我为群众办实事项目清单.xlsx.pdf"],
-        "收集师生急难愁盼问题，形成“我为群众办实事”项目清单，明确责任人和完成时限，报送项目进展。",
-        fields=[_f("projects", "项目数", "number"), _f("done", "已完成项目数", "number", required=False)], return_rate=0.15,
-        comments=("项目清单缺少完成时限和责任人。", "请补充已完成项目的成效说明。"),
-    ),
-    TaskSpec(
         "rectify", "报送检视整改问题清单", "rectify", d(6, 15), d(9, 30), "guidance", ["file"],
         ["检视整改问题清单.pdf"],
         "对照主题教育目标要求检视问题，形成问题清单、整改清单、责任清单，逐项明确整改措施和时限。",
         fields=[_f("problems", "检视问题数", "number"), _f("fixed", "已整改数", "number", required=False)], return_rate=0.2,
         comments=("问题查摆不够具体，请对照五个方面逐项检视。", "整改措施缺少完成时限，请补充。"),
+    ),
+    TaskSpec(
+        "practical", "报送“我为群众办实事”项目清单及进展", "develop", d(5, 15), d(10, 31), "office", ["file"],
+        ["我为群众办实事项目清单.pdf"],
+        "收集师生急难愁盼问题，形成“我为群众办实事”项目清单，明确责任人和完成时限，报送项目进展。",
+        fields=[_f("projects", "项目数", "number"), _f("done", "已完成项目数", "number", required=False)], return_rate=0.15,
+        comments=("项目清单缺少完成时限和责任人。", "请补充已完成项目的成效说明。"),
     ),
     TaskSpec(
         "life_meeting", "召开专题民主生活会", "rectify", d(10, 20), d(12, 10), "guidance", ["file", "photo"],
@@ -668,12 +668,18 @@ class _Driver:
                     outcomes[ut.pk] = fixed
         window = max(1, (min(self.ctx.today, spec.due_on) - spec.starts_on).days)
         self.scale = min(1.0, max(0.3, window / 30))
-        for rank, ut in enumerate(ranked):
+        for ut in ranked:
             outcome = outcomes.get(ut.pk)
             if outcome is None:
                 continue
-            # When this unit got going: the keenest early in the task's window, the slowest late.
-            frac = (0.05 + 0.8 * rank / max(1, len(ranked))) * self.rng.uniform(0.8, 1.1)
+            # When this unit got going: anywhere in the task's window, more of them towards the
+            # deadline; those not done yet late in it.
+            if outcome == "approved":
+                frac = 0.05 + 0.85 * self.rng.random() ** 0.7
+            else:
+                frac = 0.55 + 0.4 * self.rng.random()
+            if spec.complete:  # everyone made the deadline
+                frac = min(frac, 0.7)
             self._run(spec, ut, outcome, spec.starts_on + dt.timedelta(days=int(window * frac)))
             self.driven += 1
 

@@ -17,7 +17,8 @@ from importlib import import_module
 from pathlib import Path
 
 # Run in this order: the import fills the tree with members for the benchmarks after it.
-MODULES = ("bench_import", "bench_subtree_count", "bench_member_list", "bench_rollup")
+MODULES = ("bench_import", "bench_subtree_count", "bench_member_list", "bench_rollup",
+           "bench_progress_table", "bench_progress_export", "bench_publish_task")
 SCALES = ("tiny", "small", "city")
 # The smaller tree whose list-page query count is shown next to the city's.
 SMALLER = {"city": "small"}
@@ -102,6 +103,8 @@ class Context:
         self.figures.append(Figure(f"generate_tree_{scale}", elapsed, "s", extra={"orgs": result.orgs}))
         self.users = self._users(self.root, scale)
         self.smaller_root = None
+        self.campaign = None
+        self.smaller_campaign = None
 
     def name(self, base: str) -> str:
         return f"{base}_{self.scale}"
@@ -144,6 +147,28 @@ class Context:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+
+    def ensure_campaign(self):
+        """The campaign of the scale at the root (30 tasks over ~5,000 units at city), built once."""
+        if self.campaign is None:
+            from dangjian.campaigns import generator
+
+            result = generator.load_campaign(self.scale, self.root)
+            self.campaign = result.campaign
+            self.figures.append(Figure(self.name("generate_campaign"), result.seconds, "s", extra={
+                "tasks": result.tasks, "units": result.units, "unit_tasks": result.unit_tasks, "transitions": result.transitions}))
+            self.analyze()
+        return self.campaign
+
+    def ensure_smaller_campaign(self):
+        """The smaller scale's campaign (for query counts next to the city's); None below city."""
+        if self.ensure_smaller() is None:
+            return None
+        if self.smaller_campaign is None:
+            from dangjian.campaigns import generator
+
+            self.smaller_campaign = generator.load_campaign(SMALLER[self.scale], self.smaller_root).campaign
+        return self.smaller_campaign
 
     def ensure_smaller(self):
         """The next smaller scale's tree with members, and its own users; None below city."""

@@ -100,6 +100,15 @@ class Counts:
         setattr(self, key, getattr(self, key) + n)
         self.overdue += late
 
+    def merge(self, other: Counts) -> None:
+        self.total += other.total
+        self.approved += other.approved
+        self.submitted += other.submitted
+        self.returned += other.returned
+        self.in_progress += other.in_progress
+        self.not_started += other.not_started
+        self.overdue += other.overdue
+
     @property
     def done_pct(self) -> float:
         return round(100 * self.approved / self.total, 1) if self.total else 0.0
@@ -213,11 +222,11 @@ def _secondary_len() -> int:
     return Org.secondary_prefix_len()
 
 
-def rollup_rows(cells: QuerySet[UnitTask]) -> list[dict]:
-    """Counts by secondary unit × task × status for the whole (filtered) scope: one query."""
+def rollup_rows(cells: QuerySet[UnitTask]) -> list[tuple[str, int, str, int]]:
+    """(secondary unit path, task id, status, count) for the whole (filtered) scope: one query."""
     return list(
         cells.annotate(unit=Substr("org__path", 1, _secondary_len()))
-        .values("unit", "task_id", "status").annotate(n=Count("id")).order_by()
+        .values_list("unit", "task_id", "status").annotate(n=Count("id")).order_by()
     )
 
 
@@ -246,12 +255,22 @@ def build_table(user, campaign: Campaign, filters: Filters | None = None, *, off
 
     task_counts = {t.pk: Counts() for t in tasks}
     totals = Counts()
-    by_unit: dict[str, dict[int, Counts]] = defaultdict(lambda: {pk: Counts() for pk in task_ids})
-    for r in rollup_rows(cells) if task_ids else []:
-        late = r["n"] if is_late(r["status"], due[r["task_id"]], today) else 0
-        task_counts[r["task_id"]].add(r["status"], r["n"], late)
-        by_unit[r["unit"]][r["task_id"]].add(r["status"], r["n"], late)
-        totals.add(r["status"], r["n"], late)
+    by_unit: dict[str, dict[int, Counts]] = {}
+    open_ = set(OPEN_FOR_WORK)
+    for unit, task_id, status, n in rollup_rows(cells) if task_ids else []:
+        per_task = by_unit.get(unit)
+        if per_task is None:
+            per_task = by_unit[unit] = {pk: Counts() for pk in task_ids}
+        c = per_task[task_id]
+        key = SHOWN[status]
+        setattr(c, key, getattr(c, key) + n)
+        c.total += n
+        if status in open_ and today > due[task_id]:
+            c.overdue += n
+    for per_task in by_unit.values():
+        for pk, c in per_task.items():
+            task_counts[pk].merge(c)
+            totals.merge(c)
     units = units_queryset(user, campaign, cells)
     unit_counts = units_by_secondary(units) if task_ids else {}
     names = {o.path: o for o in Org.objects.filter(path__in=list(by_unit)).only("id", "code", "name", "path", "depth", "kind")} if by_unit else {}
@@ -260,8 +279,7 @@ def build_table(user, campaign: Campaign, filters: Filters | None = None, *, off
         per_task = by_unit[prefix]
         counts = Counts()
         for c in per_task.values():
-            for k in ("total", *COUNT_KEYS, "overdue"):
-                setattr(counts, k, getattr(counts, k) + getattr(c, k))
+            counts.merge(c)
         rollups.append(Rollup(org=names.get(prefix), prefix=prefix, units=unit_counts.get(prefix, 0), per_task=per_task, counts=counts))
 
     table = Table(campaign=campaign, filters=filters, today=today, tasks=tasks, task_counts=task_counts, rollups=rollups,

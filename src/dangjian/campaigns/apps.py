@@ -21,8 +21,8 @@ class CampaignsConfig(AppConfig):
         scoping.register(m.NoticeReceipt, path="org__path")
         scoping.register_scope_source(guidance_scope)
 
-        # Notices and the to-do list: the home page's to-do panel (above the org dashboard).
+        # The to-do list's counts on the home page, after the org dashboard (which carries the page heading).
         from dangjian.campaigns.notice_views import todo_panel
         from dangjian.core.views import register_home_panel
 
-        register_home_panel("todo", todo_panel, order=5)
+        register_home_panel("todo", todo_panel, order=20)

@@ -82,7 +82,14 @@ def make_campaign_world(w: SimpleNamespace) -> None:
     (no account) covers UA; a guidance-reviewed task to every branch and a work-plan task
     reviewed by the level above for UA01 and UB01, both published."""
     from dangjian.campaigns import services as cs
-    from dangjian.campaigns.models import Campaign, CampaignStatus, GuidanceAssignment, GuidanceGroup, Seat, Task
+    from dangjian.campaigns.models import (
+        Campaign,
+        CampaignStatus,
+        GuidanceAssignment,
+        GuidanceGroup,
+        Seat,
+        Task,
+    )
 
     w.campaign = Campaign.objects.create(
         org=w.root, name="学习贯彻主题教育", starts_on=dt.date(2026, 4, 1), ends_on=dt.date(2026, 12, 31),

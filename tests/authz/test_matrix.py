@@ -2,13 +2,12 @@
 out-of-scope targets. Cases are declared per view (cases_*.py); the URLconf and the OpenAPI
 document are enumerated, so a view or endpoint without a case fails `test_every_view_has_a_case`.
 """
+import importlib
 import json
+import pkgutil
 
 import pytest
 from django.urls import reverse
-
-import importlib
-import pkgutil
 
 import tests.authz
 from tests.authz.engine import ANONYMOUS, ROLES, api_operations, fingerprint, page_names

@@ -63,3 +63,19 @@ def test_bench_says_when_the_bench_directory_is_missing(settings, tmp_path):
     settings.BASE_DIR = tmp_path
     with pytest.raises(CommandError, match="bench"):
         call_command("bench", "--scale", "tiny")
+
+
+PROGRESS = ("progress_table_tiny", "progress_export_tiny", "publish_task_tiny")
+
+
+def test_bench_progress_figures(tmp_path):
+    data, out = bench(tmp_path, "--only", ",".join(PROGRESS))
+    assert set(PROGRESS) <= set(data)
+    assert data["generate_campaign_tiny"]["unit_tasks"] == 85  # 5 tasks × 17 units
+    table = data["progress_table_tiny"]
+    assert table["units"] == 17 and table["unit_tasks"] == 85 and table["queries"] == table["queries_unit"]
+    assert table["ratio"] == pytest.approx(table["value"] / table["limit"], rel=1e-3)
+    assert data["progress_export_tiny"]["limit"] == 10 and data["progress_export_tiny"]["units"] == 17
+    # Publishing is rolled back: a task to every unit, measured, then gone.
+    assert data["publish_task_tiny"]["limit"] == 2 and data["publish_task_tiny"]["unit_tasks"] == 17
+    assert "import_members_tiny" not in data

@@ -289,7 +289,7 @@ def test_loaders_are_discovered_and_run_in_order(with_loaders, monkeypatch):
     assert "探针说明" in out
 
 
-def test_demo_campaign(with_loaders):
+def test_demo_campaign(with_loaders, monkeypatch):
     from django.utils import timezone
 
     from dangjian.campaigns import services as cs
@@ -311,6 +311,11 @@ def test_demo_campaign(with_loaders):
     second = run_demo()
     assert campaign_counts() == after_first, "a second run adds nothing"
     assert "已生成主题教育示范数据" in first and "主题教育示范数据已存在" in second
+    assert log_in("dj05_liaison", "Dangjian2026") is not None and log_in("guide03", "Dangjian2026") is not None
+    monkeypatch.setenv("DEMO_PASSWORD", "Another2026pw")
+    run_demo()
+    assert log_in("dj05_liaison", "Another2026pw") is not None and log_in("guide03", "Another2026pw") is not None
+    assert campaign_counts() == after_first
 
     root = Org.objects.get(code="DJ")
     campaign = Campaign.objects.get()

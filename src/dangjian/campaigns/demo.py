@@ -331,6 +331,7 @@ def load(ctx: DemoContext) -> None:
     existing = Campaign.objects.filter(org=root, name=CAMPAIGN_NAME).first()
     if existing is not None:
         ctx.write(f"主题教育示范数据已存在（{existing.name}），未重复生成。")
+        _repair_passwords(ctx)
         _describe(ctx, existing)
         return
     started = timezone.now()
@@ -375,6 +376,19 @@ def load(ctx: DemoContext) -> None:
     seconds = (timezone.now() - started).total_seconds()
     ctx.write(f"已生成主题教育示范数据：{campaign.name}，{len(tasks)} 项工作任务，{driver.driven} 个单位任务有进展（用时 {seconds:.1f} 秒）。")
     _describe(ctx, campaign)
+
+
+def _demo_usernames(ctx: DemoContext) -> list[str]:
+    codes = Org.objects.get_children(ctx.root).order_by("order", "path").values_list("code", flat=True)[1:]
+    return [f"guide{n:02d}" for n in range(1, 11)] + [f"{c.lower()}_{r}" for c in codes for r in ("admin", "liaison")]
+
+
+def _repair_passwords(ctx: DemoContext) -> None:
+    """The accounts made here take the current demo password too (one check, one hash)."""
+    users = get_user_model().objects.filter(username__in=_demo_usernames(ctx))
+    sample = users.order_by("pk").first()
+    if sample is not None and not sample.check_password(ctx.password):
+        users.update(password=make_password(ctx.password))
 
 
 def _unit_accounts(ctx: DemoContext, actors: Actors, units: list[Org]) -> None:

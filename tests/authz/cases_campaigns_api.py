@@ -4,13 +4,10 @@ and world.task_p (a work plan reviewed by the level above); their submissions ar
 `prepare` through the domain functions, by someone who does not review them."""
 from __future__ import annotations
 
-import atexit
 import datetime as dt
-import shutil
-import tempfile
 
 from django.core.files.base import ContentFile
-from django.test import override_settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.authz.engine import Case, org_of
 
@@ -108,18 +105,10 @@ def _record_evidence(client, w, t, user):
     return {"evidence_id": ev.pk}
 
 
-_MEDIA: list[str] = []
-
-
 def _file_evidence(client, w, t, user):
-    """An evidence file, stored in a temporary media folder. The matrix has no `media` fixture
-    yet (see the report), so the folder is switched here, once per process, and removed at exit."""
+    """An evidence file (the matrix stores files in the temporary `media` folder)."""
     from dangjian.campaigns.models import Evidence
 
-    if not _MEDIA:
-        _MEDIA.append(tempfile.mkdtemp(prefix="dangjian-matrix-media-"))
-        override_settings(MEDIA_ROOT=_MEDIA[0]).enable()
-        atexit.register(shutil.rmtree, _MEDIA[0], True)
     ut = _unit_task(w, w.task_g, t)
     ev = Evidence(unit_task=ut, kind="file", original_name="会议记录.pdf", content_type="application/pdf", size=44)
     ev.file.save("会议记录.pdf", ContentFile(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), save=True)
@@ -189,10 +178,8 @@ API_CASES = [
          data=lambda w, t: {"comment": "请补充签到表"}),
     Case(f"POST {V}/unit-tasks/{{unit_task_id}}/approve", "review_parent", method="POST", prepare=_submitted_p,
          data=lambda w, t: {"comment": "同意"}),
-    # evidence: the matrix sends JSON bodies, so the upload case links a record; a multipart
-    # file upload takes the same path through get_unit_task and add_evidence's scope check.
-    Case(f"POST {V}/unit-tasks/{{unit_task_id}}/evidence", "act", method="POST", kwargs=_ut("task_g"),
-         data=lambda w, t: {"kind": "record", "record_ref": "study.StudySession:1", "record_label": "专题学习"}),
+    Case(f"POST {V}/unit-tasks/{{unit_task_id}}/evidence", "act", method="POST", kwargs=_ut("task_g"), multipart=True,
+         data=lambda w, t: {"kind": "file", "file": SimpleUploadedFile("会议记录.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")}),
     Case(f"DELETE {V}/evidence/{{evidence_id}}", "act", method="DELETE", prepare=_record_evidence),
     Case(f"GET {V}/evidence/{{evidence_id}}/file", "view", prepare=_file_evidence),
 ]

@@ -45,6 +45,7 @@ class Case:
     # The data must stay unchanged either way.
     refused: tuple[int, ...] = (403, 404)
     changes: bool = True  # an allowed write must change some table (False: e.g. logout)
+    multipart: bool = False  # API only: send `data` as multipart/form-data (file uploads)
 
     @property
     def is_api(self) -> bool:

@@ -48,7 +48,7 @@ def _url(case, w, target, client=None, user=None):
 
 
 @pytest.mark.parametrize("key,target,role", PARAMS, ids=[f"{k}|{t}|{r}" for k, t, r in PARAMS])
-def test_access(key, target, role, world, client):
+def test_access(key, target, role, world, client, media):
     case = CASES[key]
     user = None if role == ANONYMOUS else getattr(world, role)
     if user is not None:
@@ -58,7 +58,12 @@ def test_access(key, target, role, world, client):
     data = case.data(world, target) if case.data else None
     before = fingerprint()
     if case.is_api:
-        body = {} if data is None else {"data": json.dumps(data), "content_type": "application/json"}
+        if data is None:
+            body = {}
+        elif case.multipart:
+            body = {"data": data}
+        else:
+            body = {"data": json.dumps(data), "content_type": "application/json"}
         if query:
             url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         response = getattr(client, case.method.lower())(url, **body)

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
@@ -131,18 +132,39 @@ def may_review(user, unit_task: UnitTask) -> bool:
     return False
 
 
-def reviewable_q(user) -> Q | None:
-    """Unit tasks whose review the user may make (any status); None: all of them.
-    Two queries at most, whatever the number of units."""
+def _uncovered_by_guidance() -> Exists:
+    """No guidance group of the unit task's campaign with someone to act for it (an account
+    in a seat) covers its unit, by its own assignment or that of a unit above it. A prefix
+    test that runs on both databases."""
+    covering = (
+        GuidanceAssignment.objects.filter(campaign_id=OuterRef("task__campaign_id"), group__seats__user__isnull=False)
+        .annotate(plen=Length("org__path"))
+        .filter(org__path=Substr(OuterRef("org__path"), 1, F("plen")))
+    )
+    return ~Exists(covering)
+
+
+def reviewable_q(user, *, designated: bool = False) -> Q | None:
+    """Unit tasks whose submissions the user may review (any status); None: all of them.
+
+    With `designated`, only those the task names the user for (the to-do list): the office
+    gets office-reviewed tasks and guidance tasks no group covers, not everything it may
+    review; an admin gets the units directly below its org for tasks reviewed by the level
+    above. At most two queries, whatever the number of units."""
     scope = scope_of(user)
     if Perm.REVIEW in scope.is_global:
         return None
     q = Q(pk__in=[])
     for p in scope.paths(Perm.MANAGE_CAMPAIGN):
-        q |= subtree_q("task__campaign__org__path", p)
+        in_campaign = subtree_q("task__campaign__org__path", p)
+        if designated:
+            q |= in_campaign & (Q(task__reviewer=Reviewer.OFFICE) | (Q(task__reviewer=Reviewer.GUIDANCE) & _uncovered_by_guidance()))
+        else:
+            q |= in_campaign
     for p in scope.paths(Perm.REVIEW):
-        # The unit's parent lies in the subtree at p: the unit does, one level or more below p.
-        q |= Q(task__reviewer=Reviewer.PARENT, org__depth__gt=len(p) // STEP) & subtree_q("org__path", p)
+        # The unit's parent lies in the subtree at p (designated: the parent is p itself).
+        depth = Q(org__depth=len(p) // STEP + 1) if designated else Q(org__depth__gt=len(p) // STEP)
+        q |= Q(task__reviewer=Reviewer.PARENT) & depth & subtree_q("org__path", p)
     if getattr(user, "pk", None):
         rows = GuidanceAssignment.objects.filter(group__seats__user=user).values_list("campaign_id", "org__path")
         for campaign_id, p in rows:
@@ -153,9 +175,10 @@ def reviewable_q(user) -> Q | None:
 
 
 def waiting_for_review(user) -> QuerySet[UnitTask]:
-    """Submissions waiting for this user's review (for the to-do list)."""
+    """Submissions waiting for this user's review, as the task names the reviewer (the
+    to-do list). The office may review more (see may_review) but is not asked to."""
     qs = UnitTask.objects.filter(active=True, status__in=WAITING_REVIEW, task__status=TaskStatus.PUBLISHED)
-    q = reviewable_q(user)
+    q = reviewable_q(user, designated=True)
     qs = qs if q is None else qs.filter(q)
     if getattr(user, "pk", None):
         qs = qs.exclude(submitted_by=user)
@@ -326,11 +349,17 @@ def assign_units(user, group: GuidanceGroup, orgs: list[Org]) -> list[GuidanceAs
     for org in orgs:
         if not org.path.startswith(campaign.org.path):
             errors.append(f"“{org.name}”不在本次主题教育范围内")
-    taken = dict(
-        GuidanceAssignment.objects.filter(campaign=campaign, org__in=orgs).exclude(group=group)
-        .values_list("org__name", "group__name")
+    # A unit, a unit above it or a unit below it already with another group of the campaign.
+    others = list(
+        GuidanceAssignment.objects.filter(campaign=campaign).exclude(group=group)
+        .values_list("org__path", "org__name", "group__name")
     )
-    errors += [f"“{unit}”已由{other}联系" for unit, other in taken.items()]
+    for org in orgs:
+        for path, name, other in others:
+            if path == org.path:
+                errors.append(f"“{org.name}”已由{other}联系")
+            elif org.path.startswith(path) or path.startswith(org.path):
+                errors.append(f"“{org.name}”与{other}联系的“{name}”上下级重叠")
     if errors:
         raise ValidationError({"orgs": errors})
     wanted = {o.pk for o in orgs}
@@ -481,6 +510,10 @@ def create_task(user, campaign: Campaign, data: TaskData) -> Task:
         raise ValidationError(errors)
     task = Task(campaign=campaign)
     _apply(task, data)
+    if not task.order:
+        # New tasks go after the existing ones unless an order is given.
+        last = campaign.tasks.order_by("-order").values_list("order", flat=True).first()
+        task.order = (last or 0) + 10
     stamp(task, user).save()
     task.target_orgs.set(data.target_orgs if data.target_mode == TargetMode.LIST else [])
     return task

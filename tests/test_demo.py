@@ -395,3 +395,12 @@ def test_demo_campaign(with_loaders, monkeypatch):
     if today > dt.date(2026, 5, 1):  # seed 000: all 39 units mobilised by 23 April
         assert approved.count() == len(units)
         assert not mobilise.unit_tasks.filter(first_submitted_at__date__gt=mobilise.due_on).exists()
+
+    # Notices: sent to every secondary unit; receipts partly in, the demo liaison's unit still owes one.
+    from dangjian.campaigns.models import Notice, NoticeReceipt
+
+    notices = list(Notice.objects.filter(campaign=campaign, status="sent"))
+    assert len(notices) == 2 and all(n.receipts.count() == len(units) for n in notices)
+    acknowledged = NoticeReceipt.objects.filter(notice__in=notices, acknowledged_at__isnull=False)
+    assert 0 < acknowledged.count() < 2 * len(units)
+    assert not acknowledged.filter(org__code="DJ01").exists()

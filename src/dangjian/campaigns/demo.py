@@ -373,6 +373,7 @@ def load(ctx: DemoContext) -> None:
         driver.drive(spec, task)
     driver.backdate()
     _backdate_setup(campaign, tasks)
+    _notices(ctx, office, campaign, units, rng)
     seconds = (timezone.now() - started).total_seconds()
     ctx.write(f"已生成主题教育示范数据：{campaign.name}，{len(tasks)} 项工作任务，{driver.driven} 个单位任务有进展（用时 {seconds:.1f} 秒）。")
     _describe(ctx, campaign)
@@ -813,6 +814,33 @@ class _Driver:
         if len(times) >= 4:
             return times[2] + (times[3] - times[2]) / 2
         return times[-1]
+
+
+def _notices(ctx: DemoContext, office, campaign: Campaign, units: list[Org], rng: random.Random) -> None:
+    """Two notices to every secondary unit: an earlier one most units have acknowledged, and
+    a recent one awaiting receipts (so the sender's 未回执 list and liaisons' to-do show)."""
+    from dangjian.campaigns import notices as ns
+    from dangjian.campaigns.models import NoticeReceipt
+
+    today = ctx.today
+    specs = [
+        ("关于报送主题教育第一阶段工作总结的通知", "请各单位于截止日期前通过平台报送第一阶段工作总结，并确认回执。",
+         today - dt.timedelta(days=20), 0.85),
+        ("关于开展主题教育专题调研成果交流的通知", "定于下月召开调研成果交流会，请各单位确定交流人选，并于回执截止日期前确认。",
+         today + dt.timedelta(days=5), 0.2),
+    ]
+    for title, body, due, share in specs:
+        notice = ns.create_notice(office, ns.NoticeData(
+            org=ctx.root, title=title, body=body, ack_due_on=due, campaign=campaign, target_mode=ns.Target.LIST,
+            target_orgs=units,
+        ), send=True)
+        receipts = list(NoticeReceipt.objects.filter(notice=notice).select_related("org"))
+        for receipt in rng.sample(receipts, int(len(receipts) * share)):
+            if receipt.org.code == "DJ01":
+                continue  # the demo liaison keeps something to acknowledge
+            acting = get_user_model().objects.filter(username=f"{receipt.org.code.lower()}_liaison").first()
+            if acting is not None:
+                ns.acknowledge(acting, receipt, reply="已收到")
 
 
 def _update(model, columns, rows: list[tuple], key: str = "id") -> None:

@@ -50,7 +50,7 @@ class Figure:
         data: dict = {"value": round(self.value, 6), "unit": self.unit}
         if self.limit is not None:
             data["limit"] = round(self.limit, 6)
-            data["ratio"] = round(self.ratio, 4)
+            data["ratio"] = round(self.ratio, 6)
         data.update(self.extra)
         return data
 

@@ -255,3 +255,16 @@ def test_two_reviewers_at_once(tmp_path, settings):
     assert final.status in ("approved", "returned")
     assert Transition.objects.filter(unit_task=final, from_status="submitted").count() == 1
     assert Org.objects.count() == 7
+
+
+def test_may_work_and_review_now_follow_state(world, media):
+    ut = ut_of(world.task_g, world.b1)
+    assert cs.may_work_now(world.ub_admin, ut) and not cs.may_review_now(world.guide, ut)
+    assert not cs.may_work_now(world.ua_admin, ut)
+    cs.add_evidence(world.ub_admin, ut, kind="file", upload=pdf())
+    cs.submit(world.ub_admin, ut)
+    assert not cs.may_work_now(world.ub_admin, ut)
+    assert cs.may_review_now(world.guide, ut) and not cs.may_review_now(world.ub_admin, ut)
+    cs.withdraw_task(world.office, world.task_g)
+    ut = ut_of(world.task_g, world.b1)
+    assert not cs.is_open(ut) and not cs.may_review_now(world.guide, ut)

@@ -19,7 +19,6 @@ from pydantic import ValidationError as PydanticValidationError
 from dangjian.campaigns import services
 from dangjian.campaigns.models import (
     OPEN_FOR_WORK,
-    WAITING_REVIEW,
     Campaign,
     Evidence,
     EvidenceKind,
@@ -594,15 +593,10 @@ def _current_evidence(ut: UnitTask) -> list[dict]:
     return [_evidence_out(e) for e in services.current_evidence(ut).select_related("uploaded_by").order_by("uploaded_at", "pk")]
 
 
-def _open(ut: UnitTask) -> bool:
-    return ut.active and ut.task.status == TaskStatus.PUBLISHED
-
-
 def _detail(user, ut: UnitTask) -> dict:
     task = ut.task
-    may_act = _open(ut) and ut.status in OPEN_FOR_WORK and services.may_act(user, ut)
-    may_review = (_open(ut) and ut.status in WAITING_REVIEW and ut.submitted_by_id != user.pk
-                  and services.may_review(user, ut))
+    may_act = services.may_work_now(user, ut)
+    may_review = services.may_review_now(user, ut)
     return {
         **_ut_out(ut, timezone.localdate()),
         "campaign_name": task.campaign.name,

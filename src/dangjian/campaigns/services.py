@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 
 from dangjian.campaigns.models import (
+    OPEN_FOR_WORK,
     WAITING_REVIEW,
     Campaign,
     CampaignStatus,
@@ -646,8 +647,24 @@ def _save_transition(ut: UnitTask, before: str, user, comment: str, reason: str)
     _log(ut, before, user, comment)
 
 
+def is_open(ut: UnitTask) -> bool:
+    """The unit task is still in force: its unit is targeted and the task is published."""
+    return ut.active and ut.task.status == TaskStatus.PUBLISHED
+
+
+def may_work_now(user, ut: UnitTask) -> bool:
+    """The user may fill in, upload and submit on this unit task in its present state."""
+    return is_open(ut) and ut.status in OPEN_FOR_WORK and may_act(user, ut)
+
+
+def may_review_now(user, ut: UnitTask) -> bool:
+    """The user may return or approve the submission waiting on this unit task now."""
+    return (is_open(ut) and ut.status in WAITING_REVIEW and ut.submitted_by_id != getattr(user, "pk", None)
+            and may_review(user, ut))
+
+
 def _require_open(ut: UnitTask) -> None:
-    if not ut.active or ut.task.status != TaskStatus.PUBLISHED:
+    if not is_open(ut):
         raise ValidationError({"status": "该任务已不在下发范围内或已撤回"})
 
 

@@ -592,9 +592,9 @@ def _unit_task_page(request, ut: UnitTask, *, work_form=None, evidence_form=None
     user = request.user
     task = ut.task
     may_act = services.may_act(user, ut)
-    is_open = ut.active and task.status == TaskStatus.PUBLISHED
-    editable = may_act and is_open and ut.status in OPEN_FOR_WORK
-    may_review = is_open and ut.status in WAITING_REVIEW and services.may_review(user, ut) and ut.submitted_by_id != user.pk
+    is_open = services.is_open(ut)
+    editable = services.may_work_now(user, ut)
+    may_review = services.may_review_now(user, ut)
     evidence = list(services.current_evidence(ut).select_related("uploaded_by"))
     submissions = list(ut.submissions.select_related("submitted_by", "reviewed_by").prefetch_related("evidence").order_by("-version"))
     labels = {f["key"]: f["label"] for f in task.fields}

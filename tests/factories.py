@@ -74,6 +74,7 @@ def make_world() -> SimpleNamespace:
     w.m_a1.save()
     w.nobody = make_user("nobody")
     make_campaign_world(w)
+    make_study_world(w)
     return w
 
 
@@ -114,6 +115,92 @@ def make_campaign_world(w: SimpleNamespace) -> None:
         task.status = "published"
         task.save()
         cs.sync_unit_tasks(task)
+
+
+def make_study_world(w: SimpleNamespace) -> None:
+    """Study records on both sides of the tree.
+
+    - Plans: plan_a1 (UA01), plan_b1 (UB01).
+    - Sessions: session_a1 (UA01 branch study, under way now: 张三 and 李四 expected, first topic
+      on the agenda), session_b1 (UB01, under way: 赵六 and 钱七), session_a1_next (UA01, in two
+      days: 张三 and 李四, for leave requests). att_a1 is 张三's row in session_a1, att_a1_next
+      his row in session_a1_next, att_b1 赵六's row in session_b1.
+    - Library: material (a book at the root, 3 text pages, required reading of the campaign,
+      50 copies to UA and 30 to UB: dist_a, dist_b), material_a (a document of UA: UA's subtree
+      only). 张三 has read page 2 of 3 of `material`.
+    - Questions: q_single, q_multi, q_judge, q_fill at the root (tags 党章 / 理论), q_a at UA.
+    - Quizzes: quiz (root, random by tag, 3 questions, open now for a week), quiz_a (UA, fixed:
+      q_a, open now); attempt_b1: 赵六 took `quiz` and scored 100.
+    """
+    from django.utils import timezone
+
+    from dangjian.study import sessions as ss
+    from dangjian.study.models import (
+        AgendaItem,
+        CampaignMaterial,
+        Distribution,
+        Material,
+        PlanTarget,
+        Question,
+        Quiz,
+        QuizAttempt,
+        ReadingProgress,
+        StudyPlan,
+    )
+
+    now = timezone.now()
+    w.plan_a1 = StudyPlan.objects.create(org=w.a1, campaign=w.campaign, title="文学院教工第一党支部第三季度学习计划",
+                                         starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 9, 30), methods=["central", "self"])
+    PlanTarget.objects.create(plan=w.plan_a1, group="retired", method="home_delivery", sessions=3, note="送学上门")
+    w.plan_b1 = StudyPlan.objects.create(org=w.b1, title="后勤处第一党支部第三季度学习计划",
+                                         starts_on=dt.date(2026, 7, 1), ends_on=dt.date(2026, 9, 30))
+
+    def session(org, title, starts, hours=2):
+        data = ss.SessionData(org=org, kind="branch_study", title=title, starts_at=starts,
+                              ends_at=starts + dt.timedelta(hours=hours), campaign=w.campaign, place="党员活动室")
+        return ss.save_session(ss_actor(), data)
+
+    w.session_a1 = session(w.a1, "学习党章党规", now - dt.timedelta(minutes=10))
+    AgendaItem.objects.create(session=w.session_a1, order=1, kind="first_topic", title="学习总书记最新重要讲话")
+    w.session_b1 = session(w.b1, "学习新思想", now - dt.timedelta(minutes=10))
+    w.session_a1_next = session(w.a1, "专题研讨", now + dt.timedelta(days=2))
+    w.att_a1 = w.session_a1.attendances.get(member=w.m_a1)
+    w.att_a1_next = w.session_a1_next.attendances.get(member=w.m_a1)
+    w.att_b1 = w.session_b1.attendances.get(member=w.m_b1)
+
+    w.material = Material.objects.create(org=w.root, kind="book", title="习近平新时代中国特色社会主义思想学习纲要",
+                                         author="中共中央宣传部", text="第一页\f第二页\f第三页", pages=3)
+    w.material_a = Material.objects.create(org=w.unit_a, kind="document", title="文学院学习参考", text="正文", pages=1)
+    CampaignMaterial.objects.create(campaign=w.campaign, material=w.material, required=True)
+    w.dist_a = Distribution.objects.create(material=w.material, org=w.unit_a, quantity=50, handed_on=dt.date(2026, 4, 20))
+    w.dist_b = Distribution.objects.create(material=w.material, org=w.unit_b, quantity=30, handed_on=dt.date(2026, 4, 20))
+    ReadingProgress.objects.create(member=w.m_a1, material=w.material, org=w.a1, position=1, furthest=1, percent=67)
+
+    w.q_single = Question.objects.create(org=w.root, kind="single", stem="党的最高理想是？", options=["共产主义", "小康社会", "现代化", "民族复兴"],
+                                         answer=["A"], tags=["党章"])
+    w.q_multi = Question.objects.create(org=w.root, kind="multiple", stem="主题教育的总要求包括？", options=["学思想", "强党性", "重实践", "拼排名"],
+                                        answer=["A", "B", "C"], tags=["理论"])
+    w.q_judge = Question.objects.create(org=w.root, kind="judge", stem="第一议题是学习总书记最新重要讲话。", answer=["对"], tags=["理论"])
+    w.q_fill = Question.objects.create(org=w.root, kind="fill", stem="“三会一课”中的“一课”是____。", answer=["党课"], tags=["党章"])
+    w.q_a = Question.objects.create(org=w.unit_a, kind="judge", stem="文学院题目", answer=["错"], tags=["院内"])
+    w.quiz = Quiz.objects.create(org=w.root, campaign=w.campaign, title="主题教育应知应会测试", mode="random", tags=["党章", "理论"],
+                                 count=3, time_limit_minutes=20, max_attempts=2, opens_at=now - dt.timedelta(hours=1),
+                                 closes_at=now + dt.timedelta(days=7), status="published")
+    w.quiz_a = Quiz.objects.create(org=w.unit_a, title="文学院测试", mode="fixed", count=1, opens_at=now - dt.timedelta(hours=1),
+                                   closes_at=now + dt.timedelta(days=7), status="published")
+    w.quiz_a.questions.set([w.q_a])
+    w.attempt_b1 = QuizAttempt.objects.create(
+        quiz=w.quiz, member=w.m_b1, org=w.b1, number=1, question_ids=[w.q_single.pk, w.q_judge.pk, w.q_fill.pk],
+        answers={str(w.q_single.pk): ["A"], str(w.q_judge.pk): ["对"], str(w.q_fill.pk): ["党课"]},
+        started_at=now - dt.timedelta(minutes=30), deadline_at=now - dt.timedelta(minutes=10),
+        submitted_at=now - dt.timedelta(minutes=15), score=100, excellent=True,
+    )
+
+
+def ss_actor():
+    from dangjian.core.scoping import system_actor
+
+    return system_actor()
 
 
 ROLE_USERS = ["sysadmin", "office", "ua_admin", "ub_admin", "ua_liaison", "a1_secretary", "guide", "member_user", "nobody"]

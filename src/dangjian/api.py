@@ -47,3 +47,5 @@ api.add_router("/", "dangjian.orgs.api.router")
 api.add_router("/", "dangjian.campaigns.api.router")
 api.add_router("/", "dangjian.campaigns.api_progress.router")
 api.add_router("/", "dangjian.campaigns.api_notices.router")
+for _study in ("api_sessions", "api_member", "api_materials", "api_quizzes", "api_rates"):
+    api.add_router("/", f"dangjian.study.{_study}.router")

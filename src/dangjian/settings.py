@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "dangjian.orgs",
     "dangjian.campaigns",
+    "dangjian.study",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("dangjian.core.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("campaigns/", include("dangjian.campaigns.urls")),
+    path("study/", include("dangjian.study.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -24,6 +24,8 @@ GROUP_RULES = {
     "global_admin": {"sysadmin"},
     "campaign_manager": truth.CAMPAIGN_MANAGER,
     "campaign_view": truth.CAMPAIGN_VIEW,
+    "has_member": truth.HAS_MEMBER,
+    "study_reader": truth.STUDY_READER,
 }
 
 

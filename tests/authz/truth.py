@@ -31,6 +31,21 @@ MAY: dict[tuple[str, str], set[str]] = {
     # Review of world.task_p (reviewed by the level above: the admin of UA / UB).
     ("review_parent", "UA01"): {"sysadmin", "office", "ua_admin"},
     ("review_parent", "UB01"): {"sysadmin", "office", "ub_admin"},
+    # Study (world: make_study_world). Records an org publishes to its subtree (library books,
+    # quizzes) are read from below: by role holders under it and, for MEMBERS-inherited
+    # records, by members whose branch is under it. Target UA01 stands for a record of UA
+    # (material_a, quiz_a, q_a); UB01 for one of UB.
+    ("view_inherited", "UA01"): {"sysadmin", "office", "ua_admin", "ua_liaison", "a1_secretary", "member_user"},
+    ("view_inherited", "UB01"): {"sysadmin", "office", "ub_admin", "guide"},
+    ("view_inherited_roles", "UA01"): {"sysadmin", "office", "ua_admin", "ua_liaison", "a1_secretary"},
+    ("view_inherited_roles", "UB01"): {"sysadmin", "office", "ub_admin", "guide"},
+    # A member's own study rows (attendance att_a1 of 张三 for UA01; 赵六's att_b1 for UB01,
+    # whose member has no account): seen by those who see the branch, and by the member.
+    ("view_own", "UA01"): VIEW_UA01 | {"member_user"},
+    ("view_own", "UB01"): VIEW_UB01,
+    # Only the member themself (check in, ask for leave, read, take a quiz).
+    ("own", "UA01"): {"member_user"},
+    ("own", "UB01"): set(),
 }
 
 LOGGED_IN = {"sysadmin", "office", "ua_admin", "ub_admin", "ua_liaison", "a1_secretary", "guide", "member_user", "nobody"}
@@ -39,6 +54,10 @@ ANY_VIEW = {"sysadmin", "office", "ua_admin", "ub_admin", "ua_liaison", "a1_secr
 ANY_CHANGE_ORG = {"sysadmin", "office", "ua_admin", "ub_admin"}
 ANY_CHANGE = ANY_CHANGE_ORG | {"a1_secretary"}
 ANY_GRANT = {"sysadmin", "office", "ua_admin", "ub_admin"}
+# Logged-in users with a member record of their own (张三): the member's pages on a phone.
+HAS_MEMBER = {"member_user"}
+# Who reads the root's library and quizzes: every role holder under the root, and members.
+STUDY_READER = ANY_VIEW | HAS_MEMBER
 # Who may run the world's campaign (owned by the root): create tasks, publish, send notices.
 CAMPAIGN_MANAGER = {"sysadmin", "office"}
 # Who sees the world's campaign: anyone who sees some org under its root.

@@ -11,7 +11,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {}
     sees = can(user, Perm.VIEW)
-    context = {"nav_sees_campaigns": sees}
+    context = {"nav_sees_campaigns": sees, "nav_is_member": hasattr(user, "member")}
     if sees:
         from dangjian.campaigns.services import visible_campaigns
 

@@ -4,7 +4,8 @@ from django.db import models
 
 def stamp(instance: models.Model, user, reason: str = "") -> models.Model:
     """Mark who makes the next save of `instance` (for saves outside a web request)."""
-    instance._history_user = user if user is not None and user.is_authenticated else None
+    # The command-line operator (scoping.system_actor) is an unsaved user: recorded as no one.
+    instance._history_user = user if user is not None and user.is_authenticated and user.pk else None
     if reason:
         instance._change_reason = reason
     return instance

@@ -50,6 +50,7 @@ GRANTABLE: dict[str, tuple[str, ...]] = {
 
 # treebeard's MP_Node alphabet; paths only ever hold these characters.
 PATH_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+STEPLEN = 4  # Org.steplen
 
 
 def prefix_upper(prefix: str) -> str | None:
@@ -70,17 +71,28 @@ def subtree_q(path_field: str, prefix: str) -> Q:
     return q
 
 
+class Inherit:
+    """Records an org publishes to its whole subtree (a library book, a quiz) are also seen,
+    read-only, from below: by role holders anywhere under the org (ROLES), and also by members
+    whose branch is under it (MEMBERS)."""
+
+    NONE = ""
+    ROLES = "roles"
+    MEMBERS = "members"
+
+
 @dataclass(frozen=True)
 class Rule:
     path: str | None  # lookup to the org path, e.g. "org__path"; None: not org-scoped
-    owner: str | None = None  # lookup to the owning user, e.g. "user"
+    owner: str | None = None  # lookup to the owning user, e.g. "user" or "member__user"
+    inherit: str = Inherit.NONE
 
 
 _registry: dict[type[Model], Rule] = {}
 
 
-def register(model: type[Model], *, path: str | None, owner: str | None = None) -> None:
-    _registry[model] = Rule(path=path, owner=owner)
+def register(model: type[Model], *, path: str | None, owner: str | None = None, inherit: str = Inherit.NONE) -> None:
+    _registry[model] = Rule(path=path, owner=owner, inherit=inherit)
 
 
 def registered_models() -> list[type[Model]]:
@@ -97,6 +109,23 @@ def register_scope_source(fn) -> None:
         _scope_sources.append(fn)
 
 
+# Function (user) -> the org paths of the member records the user owns (orgs registers it).
+_member_paths_source = None
+
+
+def register_member_paths(fn) -> None:
+    global _member_paths_source
+    _member_paths_source = fn
+
+
+def _ancestors(paths) -> set[str]:
+    """Every path on the way from the root to each of `paths`, the paths included."""
+    out: set[str] = set()
+    for p in paths:
+        out.update(p[:i] for i in range(STEPLEN, len(p) + 1, STEPLEN))
+    return out
+
+
 @dataclass
 class Scope:
     """A user's grants, reduced to path prefixes per permission."""
@@ -105,6 +134,7 @@ class Scope:
     is_global: frozenset[str] = frozenset()
     prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     roles: dict[str, tuple[str, ...]] = field(default_factory=dict)  # role -> org paths ("" = all)
+    _member_paths: tuple[str, ...] | None = None
 
     def paths(self, perm: str) -> tuple[str, ...]:
         return self.prefixes.get(perm, ())
@@ -115,6 +145,19 @@ class Scope:
     @property
     def has_any_role(self) -> bool:
         return bool(self.roles)
+
+    def member_paths(self) -> tuple[str, ...]:
+        """Org paths of the user's own member records (asked once, when first needed)."""
+        if self._member_paths is None:
+            self._member_paths = tuple(_member_paths_source(self.user_id)) if (_member_paths_source and self.user_id) else ()
+        return self._member_paths
+
+    def inherited_paths(self, inherit: str) -> set[str]:
+        """Paths above (and at) the user's view scope: where published records reach them."""
+        paths = set(self.paths(Perm.VIEW))
+        if inherit == Inherit.MEMBERS:
+            paths.update(self.member_paths())
+        return _ancestors(paths)
 
 
 def _minimal(prefixes: set[str]) -> tuple[str, ...]:
@@ -196,6 +239,10 @@ def scope_q(model: type[Model], user, perm: str = Perm.VIEW) -> Q | None:
             q |= subtree_q(rule.path, prefix)
     if rule.owner and perm in OWNER_PERMS and scope.user_id is not None:
         q |= Q(**{rule.owner: scope.user_id})
+    if rule.inherit and perm == Perm.VIEW:
+        inherited = scope.inherited_paths(rule.inherit)
+        if inherited:
+            q |= Q(**{f"{rule.path}__in": sorted(inherited)})
     return q
 
 
@@ -233,17 +280,26 @@ def can_on(user, perm: str, obj) -> bool:
     if perm in scope.is_global:
         return True
     if rule.owner and perm in OWNER_PERMS and scope.user_id is not None:
-        # Owner lookups are one hop (e.g. "user"), so the id is on the record itself.
-        if getattr(obj, f"{rule.owner}_id", None) == scope.user_id:
+        if _follow(obj, rule.owner + "_id") == scope.user_id:
             return True
     if not rule.path:
         return False
-    path = obj
-    for part in rule.path.split("__"):
-        path = getattr(path, part, None)
-        if path is None:
-            return False
+    path = _follow(obj, rule.path)
+    if path is None:
+        return False
+    if rule.inherit and perm == Perm.VIEW and path in scope.inherited_paths(rule.inherit):
+        return True
     return scope.covers(perm, path)
+
+
+def _follow(obj, lookup: str):
+    """obj.a.b.c for the lookup "a__b__c" (None where the chain breaks)."""
+    value = obj
+    for part in lookup.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
 
 
 def get_in_scope(qs: QuerySet, user, perm: str = Perm.VIEW, **lookup):

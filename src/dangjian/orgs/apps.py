@@ -16,6 +16,9 @@ class OrgsConfig(AppConfig):
         scoping.register(LeadershipTeam, path="org__path")
         scoping.register(LeadershipPosition, path="team__org__path")
         scoping.register(RoleGrant, path="org__path")
+        scoping.register_member_paths(
+            lambda user_id: Member.objects.filter(user_id=user_id).values_list("org__path", flat=True)
+        )
 
         from dangjian.core.views import register_home_panel
         from dangjian.orgs.views import org_dashboard_panel

@@ -32,6 +32,19 @@ NAV_SECTIONS = (
     ("seat_", "campaigns"),
     ("joint_", "campaigns"),
     ("task_", "campaigns"),
+    ("study_plan_", "study_sessions"),
+    ("study_session_", "study_sessions"),
+    ("attendance_", "study_sessions"),
+    ("material_", "materials"),
+    ("distribution_", "materials"),
+    ("reading_", "materials"),
+    ("question_", "quizzes"),
+    ("quiz_", "quizzes"),
+    ("questioning_", "quizzes"),
+    ("study_rates", "study_rates"),
+    ("study_record_", "study_rates"),
+    ("my_study", "my_study"),
+    ("checkin_", "my_study"),
 )
 
 
@@ -106,6 +119,11 @@ ICONS = {
     "move": "M5 9l-3 3 3 3M9 5l3-3 3 3M15 19l-3 3-3-3M19 9l3 3-3 3M2 12h20M12 2v20",
     "eye": "M2 12s3.6-7 10-7 10 7 10 7-3.6 7-10 7S2 12 2 12zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6z",
     "logout": "M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4M16 17l5-5-5-5M21 12H9",
+    "study": "M2 5h7a3 3 0 0 1 3 3v13a2 2 0 0 0-2-2H2zM22 5h-7a3 3 0 0 0-3 3v13a2 2 0 0 1 2-2h8z",
+    "book": "M4 4h11a3 3 0 0 1 3 3v14H7a3 3 0 0 1-3-3zM4 18a3 3 0 0 1 3-3h11",
+    "quiz": "M9 9a3 3 0 1 1 4 2.8c-.7.3-1 1-1 1.7V15M12 19h.01M3 3h18v18H3z",
+    "rates": "M4 20V10M10 20V4M16 20v-7M22 20H2",
+    "qr": "M3 3h7v7H3zM14 3h7v7h-7zM3 14h7v7H3zM14 14h3v3h-3zM18 18h3v3h-3zM14 20h2M20 14v2",
 }
 
 

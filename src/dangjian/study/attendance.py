@@ -1,0 +1,257 @@
+"""Attendance: check-in by rotating QR code, by the secretary or through the API; leave with
+approval; make-up study; closing ended sessions; the live counts.
+
+A check-in is one conditional UPDATE of the attendee's row, so a member checks in at most once
+however many requests race.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dangjian.core.audit import stamp
+from dangjian.core.scoping import Perm, can_on
+from dangjian.orgs.models import Member
+from dangjian.study.models import A, Attendance, CheckinMethod, LeaveStatus, StudySession
+from dangjian.study.sessions import _refuse, expected_members, may_run, own_member, who
+
+# QR codes rotate every ROTATE_SECONDS; a code is honoured for its own step and the one after,
+# so a scanned code lives at most 2 × ROTATE_SECONDS.
+ROTATE_SECONDS = 20
+
+
+# ---------------------------------------------------------------------------------- QR codes
+def _sign(session: StudySession, step: int) -> str:
+    msg = f"{session.pk}.{step}".encode()
+    return hmac.new(session.qr_secret.encode(), msg, hashlib.sha256).hexdigest()[:20]
+
+
+def qr_token(session: StudySession, now: dt.datetime | None = None) -> str:
+    """The code shown on the screen now: session, time step and signature."""
+    now = now or timezone.now()
+    step = int(now.timestamp()) // ROTATE_SECONDS
+    return f"{session.pk}.{step}.{_sign(session, step)}"
+
+
+def qr_seconds_left(now: dt.datetime | None = None) -> int:
+    now = now or timezone.now()
+    return ROTATE_SECONDS - int(now.timestamp()) % ROTATE_SECONDS
+
+
+class CheckinRefused(ValidationError):
+    """A check-in that cannot be made; `code` says why (expired, window, not_expected, ...)."""
+
+
+def read_token(token: str, now: dt.datetime | None = None) -> StudySession:
+    """The session a scanned code belongs to, if the code is genuine and still fresh."""
+    now = now or timezone.now()
+    try:
+        pk_s, step_s, sig = token.strip().split(".")
+        pk, step = int(pk_s), int(step_s)
+    except (AttributeError, ValueError):
+        raise CheckinRefused({"token": "签到码无效"}, code="invalid") from None
+    session = StudySession.objects.select_related("org").filter(pk=pk).first()
+    if session is None or not hmac.compare_digest(_sign(session, step), sig):
+        raise CheckinRefused({"token": "签到码无效"}, code="invalid")
+    current = int(now.timestamp()) // ROTATE_SECONDS
+    if not (current - 1 <= step <= current):
+        raise CheckinRefused({"token": "签到码已过期，请扫描屏幕上最新的二维码"}, code="expired")
+    return session
+
+
+def checkin_window(session: StudySession) -> tuple[dt.datetime, dt.datetime]:
+    return session.starts_at - dt.timedelta(minutes=session.checkin_opens_minutes), session.ends_at
+
+
+def _require_window(session: StudySession, now: dt.datetime) -> None:
+    if session.cancelled:
+        raise CheckinRefused({"session": "学习会已取消"}, code="cancelled")
+    opens, closes = checkin_window(session)
+    if now < opens:
+        raise CheckinRefused({"session": f"签到尚未开始（{timezone.localtime(opens):%m-%d %H:%M} 起）"}, code="window")
+    if now > closes:
+        raise CheckinRefused({"session": "学习会已结束，不能签到；缺席的请完成补学"}, code="window")
+
+
+@dataclass
+class CheckinResult:
+    attendance: Attendance
+    created: bool  # False: the member had already checked in (nothing changed)
+    late: bool
+
+
+def _present(session: StudySession, member: Member, *, method: str, by, now: dt.datetime) -> CheckinResult:
+    """Mark `member` present once. One conditional UPDATE: of two racing requests exactly one
+    changes the row; the other finds it already present."""
+    late = now > session.starts_at + dt.timedelta(minutes=session.late_after_minutes)
+    fields = dict(status=A.PRESENT, checked_in_at=now, method=method, late=late,
+                  recorded_by=who(by))
+    open_q = Q(session=session, member=member, checked_in_at__isnull=True) & ~Q(status__in=[A.PRESENT, A.MAKEUP])
+    with transaction.atomic():
+        changed = Attendance.objects.filter(open_q).update(**fields)
+        if not changed:
+            att = Attendance.objects.filter(session=session, member=member).first()
+            if att is not None:
+                return CheckinResult(att, created=False, late=att.late)
+            # Not on the expected list (e.g. joined the branch since): allowed if the member
+            # belongs to one of the session's orgs.
+            if not expected_members(session).filter(pk=member.pk).exists():
+                raise CheckinRefused({"member": f"{member.name}不在本次学习会的参加范围内"}, code="not_expected")
+            try:
+                with transaction.atomic():
+                    att = Attendance.objects.create(session=session, member=member, org_id=member.org_id, **fields)
+            except IntegrityError:  # the racing request made it first
+                return CheckinResult(Attendance.objects.get(session=session, member=member), created=False, late=late)
+        else:
+            att = Attendance.objects.get(session=session, member=member)
+        Attendance.history.bulk_history_create([att], update=True, default_user=who(by),
+                                               default_change_reason=CheckinMethod(method).label)
+    return CheckinResult(att, created=True, late=late)
+
+
+def check_in_by_code(user, token: str, now: dt.datetime | None = None) -> CheckinResult:
+    """A member checks themself in with the code scanned from the screen. The member is
+    always the logged-in user's own record: a code never checks in anyone else."""
+    now = now or timezone.now()
+    member = own_member(user)
+    if member is None:
+        raise CheckinRefused({"member": "当前账号未关联党员信息，不能扫码签到"}, code="no_member")
+    session = read_token(token, now)
+    _require_window(session, now)
+    return _present(session, member, method=CheckinMethod.QR, by=user, now=now)
+
+
+def check_in_member(user, session: StudySession, member: Member, now: dt.datetime | None = None,
+                    method: str = CheckinMethod.SECRETARY) -> CheckinResult:
+    """The secretary (or whoever runs the session) marks a member present."""
+    if not may_run(user, session):
+        _refuse()
+    now = now or timezone.now()
+    if session.cancelled:
+        raise CheckinRefused({"session": "学习会已取消"}, code="cancelled")
+    if now < checkin_window(session)[0]:
+        raise CheckinRefused({"session": "签到尚未开始"}, code="window")
+    return _present(session, member, method=method, by=user, now=now)
+
+
+def set_status(user, att: Attendance, status: str, *, note: str = "") -> Attendance:
+    """The secretary records absence, approved leave or (after the fact) presence."""
+    session = att.session
+    if not may_run(user, session):
+        _refuse()
+    if status not in (A.PRESENT, A.ABSENT, A.LEAVE, A.EXPECTED):
+        raise ValidationError({"status": "考勤状态无效"})
+    if status == A.PRESENT:
+        check_in_member(user, session, att.member)
+        att.refresh_from_db()
+        return att
+    if att.status == A.MAKEUP:
+        raise ValidationError({"status": "已完成补学，不能再改考勤"})
+    att.status = status
+    if status != A.PRESENT:
+        att.checked_in_at, att.method, att.late = None, "", False
+    if status == A.LEAVE and att.leave_status != LeaveStatus.APPROVED:
+        att.leave_status, att.leave_decided_by, att.leave_decided_at = LeaveStatus.APPROVED, who(user), timezone.now()
+        att.leave_reason = att.leave_reason or note
+    att.recorded_by = who(user)
+    stamp(att, user).save()
+    return att
+
+
+# ------------------------------------------------------------------------- leave and make-up
+def request_leave(user, att: Attendance, reason: str, now: dt.datetime | None = None) -> Attendance:
+    """A member asks for leave from a session, before it starts."""
+    now = now or timezone.now()
+    if att.member.user_id != user.pk:
+        _refuse("只能为本人请假")
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写请假事由"})
+    if now >= att.session.starts_at:
+        raise ValidationError({"session": "学习会已开始，不能再请假；缺席的请完成补学"})
+    if att.status != A.EXPECTED:
+        raise ValidationError({"status": f"当前考勤为“{att.get_status_display()}”，不能请假"})
+    if att.leave_status == LeaveStatus.PENDING:
+        raise ValidationError({"reason": "请假申请已提交，等待审批"})
+    att.leave_reason, att.leave_status, att.leave_requested_at = reason.strip()[:200], LeaveStatus.PENDING, now
+    stamp(att, user, "请假申请").save()
+    return att
+
+
+def decide_leave(user, att: Attendance, *, approve: bool) -> Attendance:
+    if not may_run(user, att.session):
+        _refuse()
+    if att.leave_status != LeaveStatus.PENDING:
+        raise ValidationError({"leave": "没有待审批的请假申请"})
+    if att.member.user_id == user.pk:
+        _refuse("不能审批本人的请假")
+    att.leave_status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
+    att.leave_decided_by, att.leave_decided_at = who(user), timezone.now()
+    if approve:
+        att.status = A.LEAVE
+    stamp(att, user, "批准请假" if approve else "不批准请假").save()
+    return att
+
+
+def may_makeup(att: Attendance, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return att.status in (A.ABSENT, A.LEAVE) or (att.status == A.EXPECTED and now > att.session.ends_at)
+
+
+def record_makeup(user, att: Attendance, note: str, now: dt.datetime | None = None) -> Attendance:
+    """Make-up study (补学) closes an absence or a leave: by the member, or recorded by the
+    secretary."""
+    now = now or timezone.now()
+    if att.member.user_id != user.pk and not may_run(user, att.session):
+        _refuse()
+    if not may_makeup(att, now):
+        raise ValidationError({"status": "只有缺席或请假的才需要补学"})
+    if not note.strip():
+        raise ValidationError({"note": "请填写补学内容"})
+    att.status, att.makeup_note, att.makeup_at = A.MAKEUP, note.strip(), now
+    stamp(att, user, "补学").save()
+    return att
+
+
+def close_ended_sessions(now: dt.datetime | None = None) -> int:
+    """After a session ends, whoever neither checked in nor has leave is absent (a periodic
+    job). Returns the rows changed."""
+    now = now or timezone.now()
+    ended = StudySession.objects.filter(ends_at__lt=now, cancelled=False)
+    rows = list(Attendance.objects.filter(session__in=ended, status=A.EXPECTED))
+    if not rows:
+        return 0
+    for att in rows:
+        att.status = A.ABSENT
+    with transaction.atomic():
+        Attendance.objects.filter(pk__in=[a.pk for a in rows], status=A.EXPECTED).update(status=A.ABSENT)
+        Attendance.history.bulk_history_create(rows, update=True, default_change_reason="学习会结束，未签到记为缺席")
+    return len(rows)
+
+
+def live(session: StudySession) -> dict:
+    """Counts for the live view: expected, arrived (and late), on leave, not yet arrived."""
+    from django.db.models import Count
+
+    counts = dict(session.attendances.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    late = session.attendances.filter(status=A.PRESENT, late=True).count()
+    total = sum(counts.values())
+    return {
+        "expected": total,
+        "present": counts.get(A.PRESENT, 0),
+        "late": late,
+        "leave": counts.get(A.LEAVE, 0),
+        "makeup": counts.get(A.MAKEUP, 0),
+        "absent": counts.get(A.ABSENT, 0),
+        "waiting": counts.get(A.EXPECTED, 0),
+    }
+
+
+def may_view_attendance(user, att: Attendance) -> bool:
+    return can_on(user, Perm.VIEW, att) or can_on(user, Perm.VIEW, att.session)

@@ -191,6 +191,8 @@ TASKS = {"default": {"BACKEND": os.environ.get("DANGJIAN_TASK_BACKEND", "django_
 DANGJIAN_UPLOAD_MAX_MB = envint("DANGJIAN_UPLOAD_MAX_MB", 20)
 # Reminders: days before a due date; delivery channels besides the in-app inbox ("email").
 DANGJIAN_REMIND_DAYS_BEFORE = envint("DANGJIAN_REMIND_DAYS_BEFORE", 3)
+# Study: a quiz score at or above this is excellent (考试优秀率); each quiz may set its own.
+DANGJIAN_EXCELLENT_SCORE = envint("DANGJIAN_EXCELLENT_SCORE", 90)
 DANGJIAN_NOTIFY_CHANNELS = [c for c in os.environ.get("DANGJIAN_NOTIFY_CHANNELS", "inapp").split(",") if c]
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)

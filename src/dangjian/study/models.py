@@ -370,6 +370,10 @@ class Question(models.Model):
         return self.stem[:40]
 
 
+def default_excellent_score() -> int:
+    return getattr(settings, "DANGJIAN_EXCELLENT_SCORE", 90)
+
+
 class QuizMode(models.TextChoices):
     FIXED = "fixed", "固定试题"
     RANDOM = "random", "按标签随机抽题"
@@ -395,7 +399,7 @@ class Quiz(models.Model):
     max_attempts = models.PositiveSmallIntegerField("可作答次数", default=1)
     opens_at = models.DateTimeField("开始时间")
     closes_at = models.DateTimeField("结束时间")
-    excellent_score = models.PositiveSmallIntegerField("优秀分数线", default=90)
+    excellent_score = models.PositiveSmallIntegerField("优秀分数线", default=default_excellent_score)
     status = models.CharField("状态", max_length=10, choices=QuizStatus.choices, default=QuizStatus.DRAFT)
     created_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="创建人")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from dangjian.core.audit import stamp
@@ -46,20 +46,48 @@ def qr_seconds_left(now: dt.datetime | None = None) -> int:
 
 
 class CheckinRefused(ValidationError):
-    """A check-in that cannot be made; `code` says why (expired, window, not_expected, ...)."""
+    """A check-in that cannot be made. `reason` says why: invalid, expired, wrong_session,
+    window, cancelled, not_expected, no_member (a dict ValidationError drops its `code`)."""
+
+    def __init__(self, message, code=None, params=None):
+        super().__init__(message, code, params)
+        self.reason = code
 
 
-def read_token(token: str, now: dt.datetime | None = None) -> StudySession:
-    """The session a scanned code belongs to, if the code is genuine and still fresh."""
-    now = now or timezone.now()
+MAX_TOKEN_LENGTH = 64
+
+
+def _parse(token) -> tuple[int, int, str]:
     try:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise ValueError
         pk_s, step_s, sig = token.strip().split(".")
-        pk, step = int(pk_s), int(step_s)
-    except (AttributeError, ValueError):
-        raise CheckinRefused({"token": "签到码无效"}, code="invalid") from None
-    session = StudySession.objects.select_related("org").filter(pk=pk).first()
+        if not (pk_s.isdigit() and step_s.isdigit() and len(pk_s) < 12 and len(step_s) < 12):
+            raise ValueError
+        return int(pk_s), int(step_s), sig
+    except (TypeError, AttributeError, ValueError):
+        raise CheckinRefused({"token": "签到码无效，请扫描屏幕上的二维码"}, code="invalid") from None
+
+
+def token_session_id(token) -> int | None:
+    """The session a code names (unverified), or None when it is not a code at all."""
+    try:
+        return _parse(token)[0]
+    except CheckinRefused:
+        return None
+
+
+def read_token(token: str, now: dt.datetime | None = None, session: StudySession | None = None) -> StudySession:
+    """The session a scanned code belongs to, if the code is genuine and still fresh. With
+    `session`, the code must be that session's (a code of another session is refused)."""
+    now = now or timezone.now()
+    pk, step, sig = _parse(token)
+    if session is not None and session.pk != pk:
+        raise CheckinRefused({"token": "签到码不属于本次学习会"}, code="wrong_session")
+    if session is None:
+        session = StudySession.objects.filter(pk=pk).first()
     if session is None or not hmac.compare_digest(_sign(session, step), sig):
-        raise CheckinRefused({"token": "签到码无效"}, code="invalid")
+        raise CheckinRefused({"token": "签到码无效，请扫描屏幕上的二维码"}, code="invalid")
     current = int(now.timestamp()) // ROTATE_SECONDS
     if not (current - 1 <= step <= current):
         raise CheckinRefused({"token": "签到码已过期，请扫描屏幕上最新的二维码"}, code="expired")
@@ -87,45 +115,77 @@ class CheckinResult:
     late: bool
 
 
+def _is_late(session: StudySession, now: dt.datetime) -> bool:
+    return now > session.starts_at + dt.timedelta(minutes=session.late_after_minutes)
+
+
+def _open_rows(session: StudySession):
+    """The rows of `session` a check-in may still change: not yet present, no make-up done."""
+    return Attendance.objects.filter(session=session, checked_in_at__isnull=True).exclude(status__in=[A.PRESENT, A.MAKEUP])
+
+
+def _record(att: Attendance, method: str, by) -> None:
+    Attendance.history.bulk_history_create([att], update=True, default_user=who(by),
+                                           default_change_reason=CheckinMethod(method).label)
+
+
 def _present(session: StudySession, member: Member, *, method: str, by, now: dt.datetime) -> CheckinResult:
     """Mark `member` present once. One conditional UPDATE: of two racing requests exactly one
     changes the row; the other finds it already present."""
-    late = now > session.starts_at + dt.timedelta(minutes=session.late_after_minutes)
-    fields = dict(status=A.PRESENT, checked_in_at=now, method=method, late=late,
-                  recorded_by=who(by))
-    open_q = Q(session=session, member=member, checked_in_at__isnull=True) & ~Q(status__in=[A.PRESENT, A.MAKEUP])
+    late = _is_late(session, now)
+    fields = dict(status=A.PRESENT, checked_in_at=now, method=method, late=late, recorded_by=who(by))
     with transaction.atomic():
-        changed = Attendance.objects.filter(open_q).update(**fields)
-        if not changed:
-            att = Attendance.objects.filter(session=session, member=member).first()
-            if att is not None:
-                return CheckinResult(att, created=False, late=att.late)
-            # Not on the expected list (e.g. joined the branch since): allowed if the member
-            # belongs to one of the session's orgs.
-            if not expected_members(session).filter(pk=member.pk).exists():
-                raise CheckinRefused({"member": f"{member.name}不在本次学习会的参加范围内"}, code="not_expected")
-            try:
-                with transaction.atomic():
-                    att = Attendance.objects.create(session=session, member=member, org_id=member.org_id, **fields)
-            except IntegrityError:  # the racing request made it first
-                return CheckinResult(Attendance.objects.get(session=session, member=member), created=False, late=late)
-        else:
+        changed = _open_rows(session).filter(member=member).update(**fields)
+        if changed:
             att = Attendance.objects.get(session=session, member=member)
-        Attendance.history.bulk_history_create([att], update=True, default_user=who(by),
-                                               default_change_reason=CheckinMethod(method).label)
+            _record(att, method, by)
+            return CheckinResult(att, created=True, late=late)
+        att = Attendance.objects.filter(session=session, member=member).first()
+        if att is not None:
+            return CheckinResult(att, created=False, late=att.late)
+        # Not on the expected list (e.g. joined the branch since): allowed if the member
+        # belongs to one of the session's orgs (and groups).
+        if not expected_members(session).filter(pk=member.pk).exists():
+            raise CheckinRefused({"member": f"{member.name}不在本次学习会的参加范围内"}, code="not_expected")
+        try:
+            with transaction.atomic():
+                att = Attendance.objects.create(session=session, member=member, org_id=member.org_id, **fields)
+        except IntegrityError:  # the racing request made it first
+            return CheckinResult(Attendance.objects.get(session=session, member=member), created=False, late=late)
+        _record(att, method, by)
     return CheckinResult(att, created=True, late=late)
 
 
-def check_in_by_code(user, token: str, now: dt.datetime | None = None) -> CheckinResult:
+def check_in_by_code(user, token: str, now: dt.datetime | None = None,
+                     session: StudySession | None = None) -> CheckinResult:
     """A member checks themself in with the code scanned from the screen. The member is
-    always the logged-in user's own record: a code never checks in anyone else."""
+    always the logged-in user's own record: a code never checks in anyone else. With
+    `session` (the page the code was opened on), a code of another session is refused.
+
+    The usual case costs three statements: the session, one UPDATE that finds the row through
+    the user's member record, and the history row (plus reading the changed row back)."""
     now = now or timezone.now()
+    if user is None or not user.is_authenticated:
+        raise CheckinRefused({"member": "请先登录"}, code="no_member")
+    session = read_token(token, now, session)
+    _require_window(session, now)
+    late = _is_late(session, now)
+    fields = dict(status=A.PRESENT, checked_in_at=now, method=CheckinMethod.QR, late=late, recorded_by=user)
+    with transaction.atomic():
+        changed = _open_rows(session).filter(member__user=user).update(**fields)
+        if changed:
+            att = Attendance.objects.select_related("member").get(session=session, member__user=user)
+            _record(att, CheckinMethod.QR, user)
+            return CheckinResult(att, created=True, late=late)
     member = own_member(user)
     if member is None:
         raise CheckinRefused({"member": "当前账号未关联党员信息，不能扫码签到"}, code="no_member")
-    session = read_token(token, now)
-    _require_window(session, now)
-    return _present(session, member, method=CheckinMethod.QR, by=user, now=now)
+    try:
+        return _present(session, member, method=CheckinMethod.QR, by=user, now=now)
+    except CheckinRefused as exc:
+        if exc.reason == "not_expected":
+            raise CheckinRefused({"member": "您不在本次学习会的参加范围内，请向支部书记确认"}, code="not_expected") from None
+        raise
 
 
 def check_in_member(user, session: StudySession, member: Member, now: dt.datetime | None = None,
@@ -236,21 +296,34 @@ def close_ended_sessions(now: dt.datetime | None = None) -> int:
 
 
 def live(session: StudySession) -> dict:
-    """Counts for the live view: expected, arrived (and late), on leave, not yet arrived."""
-    from django.db.models import Count
+    """Counts for the live view and the QR screen, in one query: expected, arrived (and late),
+    on leave, not yet arrived, absent, made up."""
+    def n(**kw):
+        return Count("pk", filter=Q(**kw))
 
-    counts = dict(session.attendances.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
-    late = session.attendances.filter(status=A.PRESENT, late=True).count()
-    total = sum(counts.values())
-    return {
-        "expected": total,
-        "present": counts.get(A.PRESENT, 0),
-        "late": late,
-        "leave": counts.get(A.LEAVE, 0),
-        "makeup": counts.get(A.MAKEUP, 0),
-        "absent": counts.get(A.ABSENT, 0),
-        "waiting": counts.get(A.EXPECTED, 0),
-    }
+    counts = session.attendances.aggregate(
+        expected=Count("pk"), present=n(status=A.PRESENT), late=n(status=A.PRESENT, late=True),
+        leave=n(status=A.LEAVE), makeup=n(status=A.MAKEUP), absent=n(status=A.ABSENT),
+        waiting=n(status=A.EXPECTED), leave_pending=n(leave_status=LeaveStatus.PENDING),
+    )
+    return {k: v or 0 for k, v in counts.items()}
+
+
+def live_rows(session: StudySession) -> dict[str, list[Attendance]]:
+    """Who has arrived (in order of arrival), who is on leave, who has not yet arrived, who is
+    absent or made up: one query, names only."""
+    rows = list(session.attendances.select_related("member", "org").only(
+        "status", "checked_in_at", "late", "method", "leave_status", "leave_reason", "member__name",
+        "org__name", "session_id", "member_id", "org_id"))
+    groups: dict[str, list[Attendance]] = {"present": [], "leave": [], "waiting": [], "absent": [], "makeup": []}
+    key = {A.PRESENT: "present", A.LEAVE: "leave", A.EXPECTED: "waiting", A.ABSENT: "absent", A.MAKEUP: "makeup"}
+    for att in rows:
+        groups[key.get(att.status, "waiting")].append(att)
+    far = timezone.now() + dt.timedelta(days=36500)
+    groups["present"].sort(key=lambda a: (a.checked_in_at or far, a.pk), reverse=True)
+    for name in ("leave", "waiting", "absent", "makeup"):
+        groups[name].sort(key=lambda a: a.member.name)
+    return groups
 
 
 def may_view_attendance(user, att: Attendance) -> bool:

@@ -59,7 +59,9 @@ def sessions_for(user) -> QuerySet[StudySession]:
     qs = restrict(StudySession.objects.all(), user, Perm.VIEW)
     member = own_member(user)
     if member is not None:
-        qs = StudySession.objects.filter(Q(pk__in=qs.values("pk")) | Q(attendances__member=member)).distinct()
+        # Subqueries rather than a join: no duplicate rows, so callers may annotate counts.
+        mine = Attendance.objects.filter(member=member).values("session_id")
+        qs = StudySession.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk__in=mine))
     return qs
 
 

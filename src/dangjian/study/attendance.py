@@ -138,21 +138,26 @@ def _present(session: StudySession, member: Member, *, method: str, by, now: dt.
         changed = _open_rows(session).filter(member=member).update(**fields)
         if changed:
             att = Attendance.objects.get(session=session, member=member)
+            att.session, att.member = session, member
             _record(att, method, by)
             return CheckinResult(att, created=True, late=late)
         att = Attendance.objects.filter(session=session, member=member).first()
         if att is not None:
+            att.session, att.member = session, member
             return CheckinResult(att, created=False, late=att.late)
         # Not on the expected list (e.g. joined the branch since): allowed if the member
         # belongs to one of the session's orgs (and groups).
         if not expected_members(session).filter(pk=member.pk).exists():
             raise CheckinRefused({"member": f"{member.name}不在本次学习会的参加范围内"}, code="not_expected")
+        att = Attendance(session=session, member=member, org_id=member.org_id, **fields)
+        att._change_reason = CheckinMethod(method).label  # the creation's history row says how
+        if who(by) is not None:
+            att._history_user = by
         try:
             with transaction.atomic():
-                att = Attendance.objects.create(session=session, member=member, org_id=member.org_id, **fields)
+                att.save(force_insert=True)
         except IntegrityError:  # the racing request made it first
             return CheckinResult(Attendance.objects.get(session=session, member=member), created=False, late=late)
-        _record(att, method, by)
     return CheckinResult(att, created=True, late=late)
 
 
@@ -175,6 +180,7 @@ def check_in_by_code(user, token: str, now: dt.datetime | None = None,
         changed = _open_rows(session).filter(member__user=user).update(**fields)
         if changed:
             att = Attendance.objects.select_related("member").get(session=session, member__user=user)
+            att.session = session
             _record(att, CheckinMethod.QR, user)
             return CheckinResult(att, created=True, late=late)
     member = own_member(user)

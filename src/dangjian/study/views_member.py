@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from dangjian.core.scoping import Perm, get_in_scope, restrict
 from dangjian.study import attendance as sa
 from dangjian.study.models import A, Attendance, LeaveStatus, StudySession
-from dangjian.study.sessions import may_run, own_member
+from dangjian.study.sessions import expected_members, may_run, own_member
 
 LIVE_POLL_SECONDS = 4
 QR_POLL_SECONDS = 5  # well inside the 20 s step: a shown code is always honoured for ≥ 15 s
@@ -128,8 +128,11 @@ def checkin_scan(request, pk: int):
         mine = Attendance.objects.filter(session=session, member__user=request.user).first()
         context["mine"] = mine
         sa._require_window(session, now)
-        if own_member(request.user) is None:
+        member = own_member(request.user)
+        if member is None:
             raise sa.CheckinRefused({"member": "当前账号未关联党员信息，不能扫码签到"}, code="no_member")
+        if mine is None and not expected_members(session).filter(pk=member.pk).exists():
+            raise sa.CheckinRefused({"member": "您不在本次学习会的参加范围内，请向支部书记确认"}, code="not_expected")
     except sa.CheckinRefused as exc:
         context["refusal"] = REFUSAL_TITLES.get(exc.reason, "无法签到")
         context["refusal_detail"] = " ".join(m for msgs in exc.message_dict.values() for m in msgs)
@@ -155,7 +158,7 @@ def my_study(request):
     for att in rows:
         att.can_leave = (not att.session.cancelled and now < att.session.starts_at and att.status == A.EXPECTED
                          and att.leave_status != LeaveStatus.PENDING)
-        att.can_makeup = not att.session.cancelled and sa.may_makeup(att, now)
+        att.can_makeup = not att.session.cancelled and now >= att.session.starts_at and sa.may_makeup(att, now)
         att.under_way = att.session.starts_at - dt.timedelta(minutes=att.session.checkin_opens_minutes) <= now <= att.session.ends_at
     todo = [a for a in past if a.can_makeup]
     return _phone(request, "study/member/my_study.html", {

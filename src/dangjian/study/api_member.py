@@ -47,9 +47,14 @@ def _checkin_out(result: sa.CheckinResult, session: StudySession) -> dict:
 def check_in(request, payload: CheckinIn):
     """Check the caller in to the session the code belongs to. 201: checked in now (late
     marked); 200: already checked in, nothing changed. 422 names the field: `token` (invalid,
-    expired, of another session), `session` (cancelled, outside the window), `member` (the
-    account has no member record, or the member is not expected)."""
-    result = sa.check_in_by_code(request.auth, payload.token)
+    expired, of another session), `session` (cancelled, outside the window). 403: the account
+    has no member record, or the member is not expected at the session."""
+    try:
+        result = sa.check_in_by_code(request.auth, payload.token)
+    except sa.CheckinRefused as exc:
+        if exc.reason in ("no_member", "not_expected"):  # not bad input: the caller may not
+            raise PermissionDenied(exc.message_dict["member"][0]) from None
+        raise
     session = result.attendance.session
     return Status(201 if result.created else 200, _checkin_out(result, session))
 

@@ -98,7 +98,7 @@ def checkin_window(session: StudySession) -> tuple[dt.datetime, dt.datetime]:
     return session.starts_at - dt.timedelta(minutes=session.checkin_opens_minutes), session.ends_at
 
 
-def _require_window(session: StudySession, now: dt.datetime) -> None:
+def require_window(session: StudySession, now: dt.datetime) -> None:
     if session.cancelled:
         raise CheckinRefused({"session": "学习会已取消"}, code="cancelled")
     opens, closes = checkin_window(session)
@@ -173,7 +173,7 @@ def check_in_by_code(user, token: str, now: dt.datetime | None = None,
     if user is None or not user.is_authenticated:
         raise CheckinRefused({"member": "请先登录"}, code="no_member")
     session = read_token(token, now, session)
-    _require_window(session, now)
+    require_window(session, now)
     late = _is_late(session, now)
     fields = dict(status=A.PRESENT, checked_in_at=now, method=CheckinMethod.QR, late=late, recorded_by=user)
     with transaction.atomic():

@@ -118,6 +118,10 @@ def checkin_scan(request, pk: int):
     session = StudySession.objects.select_related("org").filter(pk=pk).first()
     if session is None:
         raise Http404
+    mine = Attendance.objects.filter(session=session, member__user=request.user).first()
+    if mine is not None and mine.checked_in_at is not None:
+        # Scanned again (or an old link opened): already checked in, nothing to change.
+        return _phone(request, "study/member/checkin.html", {**context, "session": session, "mine": mine})
     try:
         sa.read_token(token, now, session)
         context["session"] = session
@@ -125,9 +129,8 @@ def checkin_scan(request, pk: int):
             result = sa.check_in_by_code(request.user, token, now, session=session)
             context["result"] = result
             return _phone(request, "study/member/checkin.html", context)
-        mine = Attendance.objects.filter(session=session, member__user=request.user).first()
         context["mine"] = mine
-        sa._require_window(session, now)
+        sa.require_window(session, now)
         member = own_member(request.user)
         if member is None:
             raise sa.CheckinRefused({"member": "当前账号未关联党员信息，不能扫码签到"}, code="no_member")

@@ -237,7 +237,9 @@ def _compute(root_org: Org, orgs: list[tuple[int, str]], period: Period, *, now=
             r = own[org_id] = Rates()
         return r
 
-    sub = subtree_q("org__path", root_org.path)
+    # Rows carry their org: under a tree's root every row is in the subtree (rows of another
+    # root's tree, if any, are dropped below), so no join to the orgs is needed.
+    sub = Q() if root_org.depth == 1 else subtree_q("org__path", root_org.path)
     for org_id, n in Member.objects.filter(sub).values("org_id").annotate(n=Count("*")).order_by().values_list("org_id", "n"):
         if (r := at(org_id)) is not None:
             r.members += n

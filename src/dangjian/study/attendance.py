@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Subquery
 from django.utils import timezone
 
 from dangjian.core.audit import stamp
@@ -167,8 +167,8 @@ def check_in_by_code(user, token: str, now: dt.datetime | None = None,
     always the logged-in user's own record: a code never checks in anyone else. With
     `session` (the page the code was opened on), a code of another session is refused.
 
-    The usual case costs three statements: the session, one UPDATE that finds the row through
-    the user's member record, and the history row (plus reading the changed row back)."""
+    The usual case costs four statements: the session, one UPDATE that finds the row through
+    the user's member record, reading the changed row back, and the history row."""
     now = now or timezone.now()
     if user is None or not user.is_authenticated:
         raise CheckinRefused({"member": "请先登录"}, code="no_member")
@@ -176,8 +176,13 @@ def check_in_by_code(user, token: str, now: dt.datetime | None = None,
     require_window(session, now)
     late = _is_late(session, now)
     fields = dict(status=A.PRESENT, checked_in_at=now, method=CheckinMethod.QR, late=late, recorded_by=user)
+    # The member is named by a scalar subquery, not a join: a join would make Django update
+    # `WHERE id IN (SELECT …)`, and PostgreSQL does not re-check a semi-join's conditions on a
+    # row another transaction has just changed, so two racing requests would both "win". Here
+    # every condition is on the row itself and is re-checked after the lock wait.
+    me = Subquery(Member.objects.filter(user=user).values("pk")[:1])
     with transaction.atomic():
-        changed = _open_rows(session).filter(member__user=user).update(**fields)
+        changed = _open_rows(session).filter(member_id=me).update(**fields)
         if changed:
             att = Attendance.objects.select_related("member").get(session=session, member__user=user)
             att.session = session

@@ -67,6 +67,17 @@ def _filter_org(user, code: str) -> Org | None:
     return restrict(Org.objects.filter(code=code.strip()), user).first()
 
 
+def _preset_org(request) -> str:
+    """`?org=CODE` preselects the org of a new plan or session: one the user may act for (403
+    otherwise)."""
+    code = request.GET.get("org", "").strip()
+    if not code:
+        return ""
+    if not restrict(Org.objects.filter(code=code), request.user, Perm.ACT).exists():
+        raise PermissionDenied("无权为该组织制定计划或安排学习会")
+    return code
+
+
 # ------------------------------------------------------------------------------------ plans
 
 @login_required
@@ -99,7 +110,7 @@ def _plan_page(request, plan: StudyPlan | None):
         rows = [{"group": t.group, "method": t.method, "sessions": t.sessions, "note": t.note} for t in plan.targets.all()]
     else:
         acting = code_suggestions(user, Perm.ACT)
-        initial = {"org": acting[0]["code"]} if acting else {}
+        initial = {"org": _preset_org(request) or (acting[0]["code"] if acting else "")}
         rows = None
     form = PlanForm(request.POST or None, user=user, campaigns=campaigns, initial=initial)
     formset = TargetFormSet(request.POST or None, prefix="targets", initial=rows)
@@ -243,7 +254,7 @@ def _session_form(request, session: StudySession | None):
             plans.append(session.plan)
     else:
         acting = code_suggestions(user, Perm.ACT)
-        initial = {"org": acting[0]["code"] if acting else "", "kind": SessionKind.BRANCH_STUDY,
+        initial = {"org": _preset_org(request) or (acting[0]["code"] if acting else ""), "kind": SessionKind.BRANCH_STUDY,
                    "checkin_opens_minutes": 30, "late_after_minutes": 5}
         plan_id = request.GET.get("plan", "")
         if plan_id.isdigit() and plan_id in {str(p.pk) for p in plans}:

@@ -31,7 +31,7 @@ IMAGES = {
 VIDEOS = {"mp4": ("video/mp4", "MP4")}
 ANY = {**DOCUMENTS, **IMAGES, **VIDEOS}
 # What a browser shows inline; everything else is downloaded.
-INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"}
+INLINE_TYPES = {"application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/webm"}
 
 
 def max_bytes() -> int:

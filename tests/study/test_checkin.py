@@ -196,7 +196,7 @@ def test_check_in_query_count(world):
     with CaptureQueriesContext(connection) as ctx:
         assert sa.check_in_by_code(w.member_user, token).created
     sql = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"))]
-    assert len(sql) <= 4, sql
+    assert len(sql) <= 3, sql
     assert sum(s.startswith("UPDATE") for s in sql) == 1
 
 

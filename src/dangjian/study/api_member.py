@@ -37,7 +37,7 @@ def _checkin_out(result: sa.CheckinResult, session: StudySession) -> dict:
     att = result.attendance
     return {
         "created": result.created, "session": session.pk, "session_title": session.title,
-        "member_name": att.member.name, "status": att.status, "status_label": att.get_status_display(),
+        "member_name": getattr(att, "member_name", None) or att.member.name, "status": att.status, "status_label": att.get_status_display(),
         "checked_in_at": att.checked_in_at, "late": att.late, "method": att.method,
         "method_label": att.get_method_display() if att.method else "",
     }

@@ -12,8 +12,8 @@ import hmac
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from dangjian.core.audit import stamp
@@ -161,14 +161,37 @@ def _present(session: StudySession, member: Member, *, method: str, by, now: dt.
     return CheckinResult(att, created=True, late=late)
 
 
+def _update_returning(session: StudySession, user, fields: dict) -> Attendance | None:
+    """Mark the user's own open row of `session` present and read it back in one statement
+    (UPDATE … RETURNING, on PostgreSQL and SQLite ≥ 3.35); None when no open row changed.
+
+    Every condition is on the row itself and the member is named by a scalar subquery: with a
+    join (`WHERE id IN (SELECT …)`, what the ORM would write) PostgreSQL does not re-check the
+    semi-join on a row another transaction has just changed, and two racing requests would
+    both win."""
+    t, m = Attendance._meta.db_table, Member._meta.db_table
+    qn = connection.ops.quote_name
+    cols = [f.column for f in Attendance._meta.concrete_fields]
+    sets = ", ".join(f"{qn(Attendance._meta.get_field(k).column)} = %s" for k in fields)
+    values = [Attendance._meta.get_field(k).get_db_prep_save(
+        v.pk if hasattr(v, "pk") else v, connection) for k, v in fields.items()]
+    sql = (f"UPDATE {qn(t)} SET {sets} WHERE {qn('session_id')} = %s AND {qn('checked_in_at')} IS NULL"
+           f" AND {qn('status')} NOT IN (%s, %s)"
+           f" AND {qn('member_id')} = (SELECT {qn('id')} FROM {qn(m)} WHERE {qn('user_id')} = %s)"
+           f" RETURNING {', '.join(qn(c) for c in cols)},"
+           f" (SELECT {qn('name')} FROM {qn(m)} WHERE {qn(m)}.{qn('id')} = {qn(t)}.{qn('member_id')}) AS member_name")
+    rows = list(Attendance.objects.raw(sql, [*values, session.pk, A.PRESENT, A.MAKEUP, user.pk]))
+    return rows[0] if rows else None
+
+
 def check_in_by_code(user, token: str, now: dt.datetime | None = None,
                      session: StudySession | None = None) -> CheckinResult:
     """A member checks themself in with the code scanned from the screen. The member is
     always the logged-in user's own record: a code never checks in anyone else. With
     `session` (the page the code was opened on), a code of another session is refused.
 
-    The usual case costs four statements: the session, one UPDATE that finds the row through
-    the user's member record, reading the changed row back, and the history row."""
+    The usual case costs three statements: the session, one UPDATE … RETURNING that finds
+    the row through the user's member record, and the history row."""
     now = now or timezone.now()
     if user is None or not user.is_authenticated:
         raise CheckinRefused({"member": "请先登录"}, code="no_member")
@@ -176,15 +199,9 @@ def check_in_by_code(user, token: str, now: dt.datetime | None = None,
     require_window(session, now)
     late = _is_late(session, now)
     fields = dict(status=A.PRESENT, checked_in_at=now, method=CheckinMethod.QR, late=late, recorded_by=user)
-    # The member is named by a scalar subquery, not a join: a join would make Django update
-    # `WHERE id IN (SELECT …)`, and PostgreSQL does not re-check a semi-join's conditions on a
-    # row another transaction has just changed, so two racing requests would both "win". Here
-    # every condition is on the row itself and is re-checked after the lock wait.
-    me = Subquery(Member.objects.filter(user=user).values("pk")[:1])
     with transaction.atomic():
-        changed = _open_rows(session).filter(member_id=me).update(**fields)
-        if changed:
-            att = Attendance.objects.select_related("member").get(session=session, member__user=user)
+        att = _update_returning(session, user, fields)
+        if att is not None:
             att.session = session
             _record(att, CheckinMethod.QR, user)
             return CheckinResult(att, created=True, late=late)

@@ -256,6 +256,9 @@ def _session_form(request, session: StudySession | None):
         acting = code_suggestions(user, Perm.ACT)
         initial = {"org": _preset_org(request) or (acting[0]["code"] if acting else ""), "kind": SessionKind.BRANCH_STUDY,
                    "checkin_opens_minutes": 30, "late_after_minutes": 5}
+        active = next((c for c in campaigns if c.status == "active"), None)
+        if active is not None:
+            initial["campaign"] = str(active.pk)
         plan_id = request.GET.get("plan", "")
         if plan_id.isdigit() and plan_id in {str(p.pk) for p in plans}:
             plan = next(p for p in plans if str(p.pk) == plan_id)
@@ -329,6 +332,7 @@ def _session_page(request, session: StudySession, *, summary_form=None, evidence
         "roster": roster, "roster_truncated": counts["expected"] > len(roster) and sees_roster, "mine": mine,
         "structure": sp.structure(session, agenda, counts), "now": now,
         "ended": now > session.ends_at, "started": now >= session.starts_at,
+        "checkin_open": now >= sa.checkin_window(session)[0],
         "other_orgs": [o for o in session.orgs.all() if o.pk != session.org_id],
         "group_labels": [dict(sp.TargetGroup.choices).get(g, g) for g in session.groups],
         "summary_form": summary_form or (SummaryForm(initial={"summary": session.summary}) if runs and not session.cancelled else None),

@@ -121,6 +121,19 @@ def main(plan_path: str, result_path: str) -> None:
                 if status >= 300 and len(errors) < 10:
                     errors.append(f"{status} {data[:200]!r}")
 
+    # Warm-up, untimed: every gunicorn worker imports the URLconf and builds the API on its
+    # first request; read the code from as many connections as there will be workers.
+    def warm():
+        conn = Conn(host, port)
+        for _ in range(4):
+            conn.request("GET", code.path, code.headers)
+
+    warmers = [threading.Thread(target=warm) for _ in range(concurrency)]
+    for t in warmers:
+        t.start()
+    for t in warmers:
+        t.join()
+
     # With repeat 2, both requests of one member must be in flight together: the queue holds
     # them next to each other, and an even number of workers takes them in pairs.
     n = concurrency + (concurrency % repeat and repeat - concurrency % repeat)

@@ -218,7 +218,8 @@ class Attendance(models.Model):
         ordering = ["session", "pk"]
         constraints = [models.UniqueConstraint(fields=["session", "member"], name="uniq_attendance")]
         indexes = [
-            models.Index(fields=["org", "status"], name="attendance_org_status"),
+            # Covers the rates' count (org, status) and its join to the session without the table.
+            models.Index(fields=["org", "status", "session"], name="attendance_org_status"),
             models.Index(fields=["member"], name="attendance_member"),
         ]
 

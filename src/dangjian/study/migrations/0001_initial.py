@@ -543,7 +543,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='attendance',
-            index=models.Index(fields=['org', 'status'], name='attendance_org_status'),
+            index=models.Index(fields=['org', 'status', 'session'], name='attendance_org_status'),
         ),
         migrations.AddIndex(
             model_name='attendance',

@@ -151,7 +151,7 @@ _IMPORT_BODY = {
 }
 
 
-@router.post(f"{V}/questions/import", response={200: ImportOut, 409: ImportOut, **ERRORS}, summary="从 Excel 导入试题",
+@router.post(f"{V}/question-imports", response={200: ImportOut, 409: ImportOut, **ERRORS}, summary="从 Excel 导入试题",
              openapi_extra=_IMPORT_BODY)
 def import_questions(request):
     """`multipart/form-data` with `org`, `file` (the template's columns: 题型, 题干, 选项A–选项F,

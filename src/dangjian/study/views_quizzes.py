@@ -255,6 +255,7 @@ def question_import(request):
 @login_required
 @require_GET
 def question_import_template(request):
+    _act_org_from_query(request)
     if not can(request.user, Perm.ACT):
         raise PermissionDenied("无权维护题库")
     response = HttpResponse(qs_.template_workbook(), content_type=XLSX)

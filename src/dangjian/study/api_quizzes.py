@@ -87,7 +87,7 @@ def list_questions(request, filters: Query[QuestionFilters]):
     if filters.q:
         qs = qs.filter(stem__icontains=filters.q)
     if filters.tag:
-        qs = qs.filter(tags__icontains=f'"{filters.tag}"')
+        qs = qs.filter(qs_.tag_q(filters.tag))
     result = page(qs.order_by("-pk"), filters)
     result["items"] = [_question_out(user, q) for q in result["items"]]
     return result

@@ -8,6 +8,7 @@ is changed by those who may act for its org (ACT). Each function takes the actin
 from __future__ import annotations
 
 import io
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -51,6 +52,13 @@ def may_edit(user, question: Question) -> bool:
 def bank_q(org: Org, path_field: str = "org__path") -> Q:
     """The banks a quiz or questioning of `org` draws from: `org`'s own and those above it."""
     return Q(**{f"{path_field}__in": [org.path[:i] for i in range(STEPLEN, len(org.path) + 1, STEPLEN)]})
+
+
+def tag_q(tag: str) -> Q:
+    """Questions carrying `tag`: the JSON text holds it quoted, escaped on SQLite (\\uXXXX)
+    and plain on PostgreSQL; both spellings are matched, the same way on both databases."""
+    tag = tag.strip()
+    return Q(tags__icontains=json.dumps(tag)) | Q(tags__icontains=json.dumps(tag, ensure_ascii=False))
 
 
 def act_orgs(user) -> QuerySet[Org]:

@@ -82,7 +82,7 @@ def question_list(request):
             qs = qs.filter(active=d["active"] == "1")
         if d["tag"]:
             # Tags are a JSON list; match the quoted tag in its text (same on both databases).
-            qs = qs.filter(tags__icontains=f'"{d["tag"].strip()}"')
+            qs = qs.filter(qs_.tag_q(d["tag"]))
     page = Paginator(qs.order_by("-pk"), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "study/quizzes/question_list.html", {
         "form": form, "page": page, "questions": page.object_list, "may_create": can(user, Perm.ACT),

@@ -75,6 +75,8 @@ def make_world() -> SimpleNamespace:
     w.nobody = make_user("nobody")
     make_campaign_world(w)
     make_study_world(w)
+    make_rect_world(w)
+    make_services_world(w)
     return w
 
 
@@ -195,6 +197,66 @@ def make_study_world(w: SimpleNamespace) -> None:
         started_at=now - dt.timedelta(minutes=30), deadline_at=now - dt.timedelta(minutes=10),
         submitted_at=now - dt.timedelta(minutes=15), score=100, excellent=True,
     )
+
+
+def make_rect_world(w: SimpleNamespace) -> None:
+    """Problems on both sides, one per state the matrix needs (suffix _a: UA01, _b: UB01):
+
+    - prob_a / prob_b: 整改中 (accepted by every level), one measure under way (measure_a /
+      measure_b) and one linked-record evidence (ev_a / ev_b);
+    - prob_review_a / prob_review_b: 审核中 at the secondary unit (UA / UB);
+    - prob_draft_a / prob_draft_b: 草稿;
+    - prob_rectified_a / _b: 已整改待验收 (declared by no account: anyone above may verify);
+    - prob_verified_a / _b: 已验收 (to close);
+    - outcome_a / outcome_b: 制度成果 of UA01 / UB01 answering prob_a / prob_b.
+    Made with the ORM directly (the lifecycle is tested in tests/rectification)."""
+    from dangjian.rectification.models import Aspect, Measure, Outcome, Problem, ProblemEvidence
+
+    w.aspect = Aspect.objects.order_by("order").first()
+    found, due = dt.date(2026, 5, 10), dt.date(2099, 6, 30)
+
+    def problem(org, title, status, by, **kw):
+        depth = {"draft": 99, "reviewing": org.depth}.get(status, 1)
+        return Problem.objects.create(org=org, campaign=w.campaign, number=f"{org.code}-{title}", aspect=w.aspect, found_on=found,
+                                      title=title, description=f"{title}的具体表现", leader="院党委书记", owner="支部书记",
+                                      due_on=due, status=status, level_depth=depth, created_by=by, **kw)
+
+    for side, org, unit, by in (("a", w.a1, w.unit_a, w.a1_secretary), ("b", w.b1, w.unit_b, w.ub_admin)):
+        p = problem(org, f"理论学习不够深入{side}", "rectifying", by)
+        setattr(w, f"prob_{side}", p)
+        setattr(w, f"measure_{side}", Measure.objects.create(problem=p, text="每月开展一次专题研讨", due_on=due, status="doing"))
+        setattr(w, f"ev_{side}", ProblemEvidence.objects.create(problem=p, record_ref=f"study.StudySession:{w.session_a1.pk}",
+                                                                 record_label="学习会：学习党章党规", uploaded_by=by))
+        setattr(w, f"prob_review_{side}", problem(org, f"调查研究走过场{side}", "reviewing", by, review_org=unit))
+        setattr(w, f"prob_draft_{side}", problem(org, f"联系群众不紧密{side}", "draft", by))
+        setattr(w, f"prob_rectified_{side}", problem(org, f"制度执行不严格{side}", "rectified", by, rectification_note="已整改到位"))
+        setattr(w, f"prob_verified_{side}", problem(org, f"会议记录不规范{side}", "verified", by, rectification_note="已整改到位"))
+        outcome = Outcome.objects.create(org=org, campaign=w.campaign, title=f"支部学习制度{side}", issued_on=dt.date(2026, 6, 1), created_by=by)
+        outcome.problems.set([p])
+        setattr(w, f"outcome_{side}", outcome)
+
+
+def make_services_world(w: SimpleNamespace) -> None:
+    """Practical matters matter_a (UA01) and matter_b (UB01); responsible units su_a (a company
+    under UA) and su_b (UB itself); one service request each (req_a, req_b), received last
+    month, answered in time, resolved and rated satisfied."""
+    from django.utils import timezone
+
+    from dangjian.services.models import PracticalMatter, ServiceRequest, ServiceUnit
+
+    w.matter_a = PracticalMatter.objects.create(org=w.a1, campaign=w.campaign, title="缩短核磁共振预约等待时间", category="medical",
+                                                owner="支部书记", starts_on=dt.date(2026, 5, 1), due_on=dt.date(2099, 12, 31), status="doing")
+    w.matter_b = PracticalMatter.objects.create(org=w.b1, campaign=w.campaign, title="改善学生食堂就餐环境", category="logistics",
+                                                owner="后勤处处长", starts_on=dt.date(2026, 5, 1), due_on=dt.date(2099, 12, 31), status="planned")
+    w.su_a = ServiceUnit.objects.create(org=w.unit_a, kind="company", code="SU-A", name="文学院楼宇物业公司")
+    w.su_b = ServiceUnit.objects.create(org=w.unit_b, kind="org", code="SU-B", name="后勤处")
+    received = timezone.now() - dt.timedelta(days=35)
+    w.req_a = ServiceRequest.objects.create(unit=w.su_a, org=w.unit_a, number="REQ-A-1", content="教室空调不制冷", received_at=received,
+                                            responded_at=received + dt.timedelta(hours=2), resolved_at=received + dt.timedelta(days=1),
+                                            satisfaction="satisfied")
+    w.req_b = ServiceRequest.objects.create(unit=w.su_b, org=w.unit_b, number="REQ-B-1", content="宿舍热水不稳定", received_at=received,
+                                            responded_at=received + dt.timedelta(hours=3), resolved_at=received + dt.timedelta(days=2),
+                                            satisfaction="basic")
 
 
 def ss_actor():

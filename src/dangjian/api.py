@@ -49,3 +49,7 @@ api.add_router("/", "dangjian.campaigns.api_progress.router")
 api.add_router("/", "dangjian.campaigns.api_notices.router")
 for _study in ("api_sessions", "api_member", "api_materials", "api_quizzes", "api_rates"):
     api.add_router("/", f"dangjian.study.{_study}.router")
+for _rect in ("api_problems", "api_lists", "api_records"):
+    api.add_router("/", f"dangjian.rectification.{_rect}.router")
+for _svc in ("api_matters", "api_requests"):
+    api.add_router("/", f"dangjian.services.{_svc}.router")

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.campaigns",
     "dangjian.study",
+    "dangjian.rectification",
+    "dangjian.services",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +195,10 @@ DANGJIAN_UPLOAD_MAX_MB = envint("DANGJIAN_UPLOAD_MAX_MB", 20)
 DANGJIAN_REMIND_DAYS_BEFORE = envint("DANGJIAN_REMIND_DAYS_BEFORE", 3)
 # Study: a quiz score at or above this is excellent (考试优秀率); each quiz may set its own.
 DANGJIAN_EXCELLENT_SCORE = envint("DANGJIAN_EXCELLENT_SCORE", 90)
+# Rectification: a problem is "due soon" this many days before its deadline.
+DANGJIAN_DUE_SOON_DAYS = envint("DANGJIAN_DUE_SOON_DAYS", 7)
+# Service requests: a response within this many hours of receipt counts as timely (响应及时).
+DANGJIAN_RESPONSE_LIMIT_HOURS = envint("DANGJIAN_RESPONSE_LIMIT_HOURS", 24)
 DANGJIAN_NOTIFY_CHANNELS = [c for c in os.environ.get("DANGJIAN_NOTIFY_CHANNELS", "inapp").split(",") if c]
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)

@@ -9,6 +9,8 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("campaigns/", include("dangjian.campaigns.urls")),
     path("study/", include("dangjian.study.urls")),
+    path("rectification/", include("dangjian.rectification.urls")),
+    path("services/", include("dangjian.services.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

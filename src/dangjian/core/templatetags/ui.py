@@ -45,6 +45,18 @@ NAV_SECTIONS = (
     ("study_record_", "study_rates"),
     ("my_study", "my_study"),
     ("checkin_", "my_study"),
+    ("problem_", "problems"),
+    ("measure_", "problems"),
+    ("rect_evidence_", "problems"),
+    ("rect_import", "problems"),
+    ("aspect_", "problems"),
+    ("rect_lists", "rect_lists"),
+    ("outcome_", "rect_lists"),
+    ("matter_", "matters"),
+    ("service_unit_", "redblack"),
+    ("service_request_", "redblack"),
+    ("ranking_rule_", "redblack"),
+    ("redblack", "redblack"),
 )
 
 
@@ -123,6 +135,9 @@ ICONS = {
     "book": "M4 4h11a3 3 0 0 1 3 3v14H7a3 3 0 0 1-3-3zM4 18a3 3 0 0 1 3-3h11",
     "quiz": "M9 9a3 3 0 1 1 4 2.8c-.7.3-1 1-1 1.7V15M12 19h.01M3 3h18v18H3z",
     "rates": "M4 20V10M10 20V4M16 20v-7M22 20H2",
+    "problem": "M12 3 2 20h20zM12 10v4M12 17h.01",
+    "people": "M12 21s-7-4.5-7-10a4 4 0 0 1 7-2.6A4 4 0 0 1 19 11c0 5.5-7 10-7 10z",
+    "ranking": "M8 21V11H3v10zM15.5 21V3h-5v18zM21 21v-7h-5v7",
     "qr": "M3 3h7v7H3zM14 3h7v7h-7zM3 14h7v7H3zM14 14h3v3h-3zM18 18h3v3h-3zM14 20h2M20 14v2",
 }
 

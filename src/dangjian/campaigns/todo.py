@@ -6,10 +6,16 @@ Who acts for a unit here: holders of a unit admin, liaison or branch secretary r
 or above it, up to its secondary unit (a role at the root is the office's: it sees everything
 and does none of the units' work, so those tasks are not on its list). Costs a fixed number of
 queries whatever the number of units.
+
+Other apps add their own parts through `register_todo_source` (campaigns imports none of them):
+rectification adds the problems waiting for the user's review and the problems of the user's
+units that are returned, due soon or overdue. Each source costs a fixed number of queries.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -53,6 +59,50 @@ def my_unit_tasks(user) -> QuerySet[UnitTask]:
     return restrict(qs, user, Perm.ACT)
 
 
+@dataclass(frozen=True)
+class TodoSource:
+    """A part of the to-do list contributed by another app.
+
+    count(user) -> int: how many items wait (one query; for the navigation's badge);
+    items(user, limit, today) -> list of dicts with "title", "url", "org", "when" (a date or
+    text), "badge" and "badge_class" (a status label and its css class, may be ""), "note"."""
+
+    key: str
+    title: str
+    count: Callable
+    items: Callable
+    order: int = 100
+    columns: tuple[str, ...] = ("事项", "单位", "时限", "状态")
+    empty: str = "没有待办事项"
+    more_url: str = ""  # "url_name" or "url_name?query": the page listing all of them (optional)
+
+
+_SOURCES: dict[str, TodoSource] = {}
+
+
+def register_todo_source(key: str, *, title: str, count: Callable, items: Callable, order: int = 100,
+                         columns: tuple[str, ...] = ("事项", "单位", "时限", "状态"), empty: str = "没有待办事项",
+                         more_url: str = "") -> None:
+    """Add (or replace, by `key`) a part of 我的待办; call it from an AppConfig.ready()."""
+    _SOURCES[key] = TodoSource(key, title, count, items, order, tuple(columns), empty, more_url)
+
+
+def _more(spec: str) -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    name, _, query = spec.partition("?")
+    if not name:
+        return ""
+    try:
+        return reverse(name) + (f"?{query}" if query else "")
+    except NoReverseMatch:
+        return ""
+
+
+def todo_sources() -> list[TodoSource]:
+    return sorted(_SOURCES.values(), key=lambda s: (s.order, s.key))
+
+
 def _soon(today: dt.date) -> dt.date:
     return today + dt.timedelta(days=settings.DANGJIAN_REMIND_DAYS_BEFORE)
 
@@ -71,7 +121,8 @@ def todo_count(user) -> int:
     """How many things wait on the user (three counts; for the navigation)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return my_unit_tasks(user).count() + waiting_for_review(user).count() + to_acknowledge(user).count()
+    own = my_unit_tasks(user).count() + waiting_for_review(user).count() + to_acknowledge(user).count()
+    return own + sum(source.count(user) for source in todo_sources())
 
 
 def todo(user, *, limit: int = 20, today: dt.date | None = None) -> dict:
@@ -95,14 +146,20 @@ def todo(user, *, limit: int = 20, today: dt.date | None = None) -> dict:
     notices = list(notices_qs.select_related("notice__org", "org").order_by("notice__ack_due_on", "-notice__sent_at", "pk")[:limit])
     for r in notices:
         r.overdue = bool(r.notice.ack_due_on and r.notice.ack_due_on < today)
+    extra = []
+    for source in todo_sources():
+        n = source.count(user)
+        extra.append({"key": source.key, "title": source.title, "count": n, "columns": source.columns, "empty": source.empty,
+                      "more": _more(source.more_url), "items": source.items(user, limit, today) if n else []})
     return {
         "today": today,
+        "extra": extra,
         "tasks": tasks,
         "task_counts": counts,
         "reviews": reviews,
         "review_count": review_count,
         "notices": notices,
         "notice_count": notice_count,
-        "total": counts["total"] + review_count + notice_count,
+        "total": counts["total"] + review_count + notice_count + sum(e["count"] for e in extra),
         "limit": limit,
     }

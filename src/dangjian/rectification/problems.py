@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from dangjian.core import files
-from dangjian.core.audit import stamp
+from dangjian.core.audit import history_rows, stamp
+from dangjian.core.models import Role
 from dangjian.core.notify import notify
-from dangjian.core.scoping import Perm, can, restrict
+from dangjian.core.scoping import ROLE_PERMS, Perm, can, get_in_scope, restrict, scope_of, subtree_q
 from dangjian.orgs.models import Org
 from dangjian.rectification.models import (
+    ACCEPTED,
     EDITABLE,
     NOWHERE,
     UNDER_WAY,
@@ -37,6 +40,7 @@ from dangjian.rectification.models import (
     ProblemStatus,
     ProblemStep,
     Source,
+    overdue_q,
 )
 
 S = ProblemStatus
@@ -495,3 +499,228 @@ def close(user, problem: Problem, comment: str = "") -> Problem:
 
 def record_ref(problem: Problem) -> str:
     return f"rectification.Problem:{problem.pk}"
+
+
+# ------------------------------------------------------------------ reading: pages, API, to-do
+def get_problem(user, pk: int, perm: str = Perm.VIEW) -> Problem:
+    """One problem the user may `perm` (404 otherwise), with what its pages show."""
+    qs = Problem.objects.select_related("org", "aspect", "review_org", "campaign", "unit_task__task", "created_by",
+                                        "rectified_by", "verified_by", "closed_by", "owner_user")
+    return get_in_scope(qs, user, perm, pk=pk)
+
+
+def get_measure(user, pk: int) -> Measure:
+    return get_in_scope(Measure.objects.select_related("problem__org"), user, Perm.VIEW, pk=pk)
+
+
+def get_evidence(user, pk: int) -> ProblemEvidence:
+    return get_in_scope(ProblemEvidence.objects.select_related("problem__org", "measure"), user, Perm.VIEW, pk=pk, removed=False)
+
+
+def _paths_q(field: str, paths) -> Q:
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= subtree_q(field, p)
+    return q
+
+
+def reviewable_q(user) -> Q:
+    """Problems under review at a level the user may review (whoever may review it)."""
+    scope = scope_of(user)
+    if Perm.REVIEW in scope.is_global:
+        return Q(status=S.REVIEWING, review_org__isnull=False)
+    return Q(status=S.REVIEWING) & _paths_q("review_org__path", scope.paths(Perm.REVIEW))
+
+
+def awaiting_my_review(user) -> QuerySet[Problem]:
+    """Problems whose current review level is an org where the user holds a reviewing role
+    itself (the unit admin for the unit's level, the office for the committee's level): the
+    to-do list's "待我审核的问题". Levels below are other reviewers' work, even when the user
+    could step in."""
+    scope = scope_of(user)
+    if not getattr(user, "is_authenticated", False):
+        return Problem.objects.none()
+    paths = {p for role, ps in scope.roles.items() if Perm.REVIEW in ROLE_PERMS.get(role, ()) for p in ps if p}
+    if Perm.REVIEW in scope.is_global or Role.SYSTEM_ADMIN in scope.roles:
+        paths |= set(Org.objects.filter(depth=1).values_list("path", flat=True))
+    if not paths:
+        return Problem.objects.none()
+    return Problem.objects.filter(status=S.REVIEWING, review_org__path__in=sorted(paths))
+
+
+def due_soon_date(today: dt.date) -> dt.date:
+    return today + dt.timedelta(days=settings.DANGJIAN_DUE_SOON_DAYS)
+
+
+def my_units_problems(user, today: dt.date | None = None) -> QuerySet[Problem]:
+    """Problems waiting on the units the user acts for (campaigns.todo.acting_paths): returned
+    for correction, or still to be rectified and due within DANGJIAN_DUE_SOON_DAYS or overdue."""
+    from dangjian.campaigns.todo import acting_paths
+
+    today = today or timezone.localdate()
+    paths = acting_paths(user)
+    if not paths:
+        return Problem.objects.none()
+    waiting = Q(status=S.RETURNED) | Q(status__in=UNDER_WAY, due_on__lte=due_soon_date(today))
+    return restrict(Problem.objects.filter(_paths_q("org__path", paths), waiting), user, Perm.ACT)
+
+
+def filter_problems(user, qs: QuerySet[Problem], *, org: Org | None = None, status: str = "", aspect: int | None = None,
+                    source: str = "", overdue: bool = False, q: str = "", campaign: int | None = None,
+                    mine: str = "", today: dt.date | None = None) -> QuerySet[Problem]:
+    """The list's filters: org subtree, status ("accepted" for every status past review),
+    aspect, source, overdue, words in number/title/description/owner, and "mine": review
+    (waiting for a level the user reviews) or units (waiting on the user's units)."""
+    today = today or timezone.localdate()
+    if org is not None:
+        qs = qs.filter(subtree_q("org__path", org.path))
+    if status == "accepted":
+        qs = qs.filter(status__in=ACCEPTED)
+    elif status in S.values:
+        qs = qs.filter(status=status)
+    if aspect:
+        qs = qs.filter(aspect_id=aspect)
+    if source in Source.values:
+        qs = qs.filter(source=source)
+    if overdue:
+        qs = qs.filter(overdue_q(today))
+    if campaign:
+        qs = qs.filter(campaign_id=campaign)
+    q = (q or "").strip()
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q) | Q(description__icontains=q) | Q(owner__icontains=q)
+                       | Q(leader__icontains=q))
+    if mine == "review":
+        qs = qs.filter(reviewable_q(user))
+    elif mine == "units":
+        qs = qs.filter(pk__in=my_units_problems(user, today).values("pk"))
+    return qs
+
+
+def with_counts(qs: QuerySet[Problem], today: dt.date | None = None) -> QuerySet[Problem]:
+    """Annotate each problem with its measures: total, done and overdue (in the database)."""
+    today = today or timezone.localdate()
+    return qs.annotate(
+        n_measures=Count("measures", distinct=True),
+        n_done=Count("measures", filter=Q(measures__status=MeasureStatus.DONE), distinct=True),
+        n_late=Count("measures", filter=Q(measures__due_on__lt=today) & ~Q(measures__status=MeasureStatus.DONE), distinct=True),
+    )
+
+
+def trail(problem: Problem) -> list[ProblemStep]:
+    """The problem's steps, oldest first, with the level and the actor."""
+    return list(problem.steps.select_related("level_org", "actor").order_by("at", "pk"))
+
+
+def review_levels(problem: Problem) -> list[dict]:
+    """The tiered review as the detail page draws it: each level of the chain with its state
+    (approved, reviewing now, returned here last, waiting)."""
+    chain = review_chain(problem.org)
+    last_submit = problem.steps.filter(action=Action.SUBMIT).order_by("-at", "-pk").first()
+    steps = problem.steps.filter(action__in=[Action.APPROVE, Action.RETURN])
+    if last_submit is not None:
+        steps = steps.filter(pk__gt=last_submit.pk)
+    decided = {s.level_org_id: s for s in steps.select_related("actor").order_by("pk")}
+    last_return = problem.steps.filter(action=Action.RETURN).select_related("level_org", "actor").order_by("-pk").first()
+    rows = []
+    for org in chain:
+        step = decided.get(org.pk)
+        if problem.status in (S.DRAFT,) or (problem.status == S.RETURNED and step is None):
+            state = "returned" if (problem.status == S.RETURNED and last_return and last_return.level_org_id == org.pk) else "waiting"
+            step = last_return if state == "returned" else None
+        elif step is not None:
+            state = "approved" if step.action == Action.APPROVE else "returned"
+        elif problem.status == S.REVIEWING and problem.review_org_id == org.pk:
+            state = "current"
+        elif problem.status in (S.OPEN, S.RECTIFYING, S.RECTIFIED, S.VERIFIED, S.CLOSED):
+            state = "approved"
+        else:
+            state = "waiting"
+        rows.append({"org": org, "state": state, "step": step})
+    return rows
+
+
+def may_declare(user, problem: Problem) -> bool:
+    return problem.status in UNDER_WAY and may_edit(user, problem)
+
+
+def may_close(user, problem: Problem) -> bool:
+    return problem.status == S.VERIFIED and may_verify(user, problem)
+
+
+def may_verify_now(user, problem: Problem) -> bool:
+    """May verify now: the right level, the right status, and not the declarer themself."""
+    if problem.status != S.RECTIFIED or not may_verify(user, problem):
+        return False
+    return not (getattr(user, "pk", None) and user.pk in (problem.rectified_by_id, problem.owner_user_id))
+
+
+def history(problem: Problem, limit: int = 100, present=None) -> list[dict]:
+    """Field history of the problem and of its measures and evidence, newest first.
+    `present(model, rows)` makes the rows readable (orgs.views.present_history)."""
+    present = present or (lambda model, rows: rows)
+    rows = [{**r, "what": "问题"} for r in present(Problem, history_rows(problem, limit))]
+    measure_ids = list(Measure.history.filter(problem_id=problem.pk).order_by().values_list("id", flat=True).distinct()[:50])
+    labels = dict(Measure.history.filter(id__in=measure_ids).order_by("history_date").values_list("id", "text"))
+    for m in measure_ids:
+        rows += [{**r, "what": f"措施：{labels.get(m, '')[:24]}"} for r in present(Measure, _hist_rows(Measure, m, limit))]
+    rows += [{**r, "what": "佐证材料"} for r in _evidence_rows(problem, limit)]
+    rows.sort(key=lambda r: r["at"], reverse=True)
+    return rows[:limit]
+
+
+def _hist_rows(model, pk: int, limit: int) -> list[dict]:
+    records = list(model.history.filter(id=pk).select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    rows = []
+    for i, rec in enumerate(records[:limit]):
+        prev = records[i + 1] if i + 1 < len(records) else None
+        changes = []
+        if prev is not None and rec.history_type == "~":
+            for change in rec.diff_against(prev).changes:
+                field = model._meta.get_field(change.field)
+                changes.append({"field": str(getattr(field, "verbose_name", change.field)), "old": change.old, "new": change.new})
+        rows.append({"at": rec.history_date, "user": rec.history_user, "type": {"+": "创建", "~": "修改", "-": "删除"}[rec.history_type],
+                     "reason": rec.history_change_reason or "", "changes": changes})
+    return rows
+
+
+def _evidence_rows(problem: Problem, limit: int) -> list[dict]:
+    recs = (ProblemEvidence.history.filter(problem_id=problem.pk).select_related("history_user")
+            .order_by("-history_date", "-history_id")[:limit])
+    return [{"at": r.history_date, "user": r.history_user, "type": {"+": "创建", "~": "修改", "-": "删除"}[r.history_type],
+             "reason": f"{r.history_change_reason or ''}：{r.original_name or r.record_label}", "changes": []} for r in recs]
+
+
+# ------------------------------------------------------------------------------- 我的待办
+def _todo_reviews(user, limit: int, today: dt.date) -> list[dict]:
+    rows = awaiting_my_review(user).select_related("org", "review_org").order_by("submitted_at", "pk")[:limit]
+    return [{"title": p.title, "url": _url(p), "org": p.org.name, "when": f"{p.submitted_at:%Y-%m-%d} 提交" if p.submitted_at else "",
+             "badge": f"{p.review_org.name}审核", "badge_class": "st-submitted", "note": p.number} for p in rows]
+
+
+def _todo_units(user, limit: int, today: dt.date) -> list[dict]:
+    rows = my_units_problems(user, today).select_related("org").order_by("due_on", "pk")[:limit]
+    out = []
+    for p in rows:
+        if p.status == S.RETURNED:
+            badge, css = "被退回，待修改", "st-returned"
+        elif p.due_on < today:
+            badge, css = f"逾期{(today - p.due_on).days}天", "st-overdue"
+        else:
+            days = (p.due_on - today).days
+            badge, css = ("今天到期" if days == 0 else f"{days}天后到期"), "st-submitted"
+        out.append({"title": p.title, "url": _url(p), "org": p.org.name, "when": p.due_on, "badge": badge, "badge_class": css,
+                    "note": p.get_status_display()})
+    return out
+
+
+def register_todo() -> None:
+    """Add the problems to 我的待办 (called from RectificationConfig.ready)."""
+    from dangjian.campaigns.todo import register_todo_source
+
+    register_todo_source("rect_review", title="待我审核的问题", count=lambda u: awaiting_my_review(u).count(), items=_todo_reviews,
+                         order=40, columns=("问题", "提交单位", "提交时间", "审核层级"), empty="没有等待审核的问题",
+                         more_url="problem_list?mine=review")
+    register_todo_source("rect_units", title="本单位待整改的问题", count=lambda u: my_units_problems(u).count(), items=_todo_units,
+                         order=41, columns=("问题", "单位", "整改时限", "情况"), empty="没有被退回、即将到期或逾期的问题",
+                         more_url="problem_list?mine=units")

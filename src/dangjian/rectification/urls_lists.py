@@ -1,4 +1,9 @@
-"""(to be written)"""
-from django.urls import path  # noqa: F401
+"""The three lists (问题清单、责任清单、整改清单), mounted at /rectification/lists/."""
+from django.urls import path
 
-urlpatterns: list = []
+from dangjian.rectification import views_lists as views
+
+urlpatterns = [
+    path("", views.rect_lists, name="rect_lists"),
+    path("export/", views.rect_lists_export, name="rect_lists_export"),
+]

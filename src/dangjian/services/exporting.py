@@ -29,7 +29,7 @@ def _sheet(ws, header: list[str], widths: dict[int, int] | None = None) -> None:
         c.font = HEAD
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(i)].width = (widths or {}).get(i, 12)
-    ws.freeze_panes = ws.cell(row=ws.max_row + 1, column=1)
+    ws.freeze_panes = f"A{ws.max_row + 1}"
 
 
 def write_redblack(result: Result, out) -> int:

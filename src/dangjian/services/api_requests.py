@@ -125,18 +125,6 @@ def create(request, payload: RequestIn):
     return Status(201, _request_out(create_request(request.auth, payload.dict())))
 
 
-@router.get("/services/requests/{request_id}", response={200: RequestOut, **READ_ERRORS}, summary="群众诉求详情")
-def detail(request, request_id: int):
-    return _request_out(get_request(request.auth, request_id))
-
-
-@router.patch("/services/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="登记响应、办结和满意度评价")
-def patch(request, request_id: int, payload: RequestPatch):
-    user = request.auth
-    req = get_request(user, request_id)
-    return _request_out(update_request(user, req, payload.dict(exclude_unset=True)))
-
-
 @router.post("/services/requests/import", response={200: ImportOut, 409: ImportOut, **ERRORS}, summary="导入群众诉求（xlsx 或 CSV）")
 def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False):
     """All-or-nothing: 200 when imported (or checked, with `dry_run`), 409 with every error by
@@ -148,6 +136,18 @@ def import_file(request, file: File[UploadedFile], dry_run: Form[bool] = False):
     body = {"ok": result.ok, "dry_run": result.dry_run, "total": result.total, "created": result.created, "updated": result.updated,
             "summary": result.summary(), "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors]}
     return Status(200 if result.ok else 409, body)
+
+
+@router.get("/services/requests/{request_id}", response={200: RequestOut, **READ_ERRORS}, summary="群众诉求详情")
+def detail(request, request_id: int):
+    return _request_out(get_request(request.auth, request_id))
+
+
+@router.patch("/services/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="登记响应、办结和满意度评价")
+def patch(request, request_id: int, payload: RequestPatch):
+    user = request.auth
+    req = get_request(user, request_id)
+    return _request_out(update_request(user, req, payload.dict(exclude_unset=True)))
 
 
 # ------------------------------------------------------------------------ red/black list

@@ -153,10 +153,14 @@ def service_unit_create(request):
 def service_unit_edit(request, pk: int):
     user = request.user
     unit = su.get_unit(user, pk)
-    if not can(user, Perm.CHANGE_ORG, unit.org):
+    may_change = can(user, Perm.CHANGE_ORG, unit.org)
+    if request.method == "POST" and not may_change:
         raise PermissionDenied("无权修改该责任单位")
     initial = {"org": unit.org.code, "code": unit.code, "name": unit.name, "kind": unit.kind, "contact": unit.contact, "active": unit.active}
     form = UnitForm(request.POST or None, initial=initial)
+    if not may_change:  # seen read-only, with its history
+        for field in form.fields.values():
+            field.disabled = True
     if request.method == "POST" and form.is_valid():
         try:
             su.update_unit(user, unit, form.cleaned_data)
@@ -166,7 +170,8 @@ def service_unit_edit(request, pk: int):
             messages.success(request, f"已保存责任单位“{unit.name}”")
             return redirect("service_unit_edit", pk=unit.pk)
     return render(request, "services/requests/unit_form.html", {
-        "form": form, "unit": unit, "title": f"{unit.name} · 修改", "orgs": _change_orgs(user),
+        "form": form, "unit": unit, "title": unit.name if not may_change else f"{unit.name} · 修改", "orgs": _change_orgs(user),
+        "may_change": may_change,
         "history": present_history(user, ServiceUnit, history_rows(unit)),
     })
 

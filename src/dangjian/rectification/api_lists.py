@@ -97,7 +97,7 @@ def due(request, params: Query[DueParams], paging: Query[PageParams]):
     today = timezone.localdate()
     qs = lists.due_list(user, org, flt, kind=params.kind, today=today)
     count = qs.count()
-    items = list(qs[paging.offset: paging.offset + paging.limit])
+    items = lists.with_measure_counts(list(qs[paging.offset: paging.offset + paging.limit]), today)
     return {"count": count, "limit": paging.limit, "offset": paging.offset, "items": [_due(p, today, params.kind) for p in items]}
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr, TruncMonth
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from dangjian.core.scoping import Perm, can, scope_of, subtree_q
@@ -251,15 +251,6 @@ def _months_between(first: dt.date, last: dt.date) -> list[dt.date]:
     return out
 
 
-def _month_key(value) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return dt.date(value.year, value.month, 1)
-    return dt.date(value.year, value.month, 1)
-
-
 def chart_span(flt: Filter, today: dt.date) -> tuple[dt.date, dt.date]:
     """First and last month of the chart: the filter's dates, the campaign's, or the last
     CHART_MONTHS months; never past this month, never more than MAX_MONTHS."""
@@ -303,7 +294,7 @@ def rollup(user, org: Org, flt: Filter | None = None, *, today: dt.date | None =
     problems = (Problem.objects.filter(subtree_q("org__path", org.path), flt.q(), level_depth__lt=NOWHERE)
                 .annotate(unit=Substr("org__path", 1, width))
                 .values("unit", "status", "aspect_id", "level_depth").order_by()
-                .annotate(n=Count("id"), late=Count("id", filter=overdue_f), soon=Count("id", filter=soon_f))
+                .annotate(n=Count("*"), late=Count("id", filter=overdue_f), soon=Count("id", filter=soon_f))
                 .values_list("unit", "status", "aspect_id", "level_depth", "n", "late", "soon"))
     for unit, status, aspect_id, level, n, late, soon in problems:
         c = counts.get(unit)
@@ -323,7 +314,7 @@ def rollup(user, org: Org, flt: Filter | None = None, *, today: dt.date | None =
     measures = (Measure.objects.filter(counted_q(org, "problem__"), flt.q("problem__"))
                 .annotate(unit=Substr("problem__org__path", 1, width))
                 .values("unit", "status").order_by()
-                .annotate(n=Count("id"), late=Count("id", filter=m_late))
+                .annotate(n=Count("*"), late=Count("id", filter=m_late))
                 .values_list("unit", "status", "n", "late"))
     for unit, status, n, late in measures:
         c = counts.get(unit)
@@ -339,10 +330,11 @@ def rollup(user, org: Org, flt: Filter | None = None, *, today: dt.date | None =
         total.add(c)
 
     months = _months(org, flt, today)
-    overdue, due_soon = ([], []) if not lists else (
-        list(_listed(org, flt, today).filter(overdue_f).order_by("due_on", "pk")[:LIST_LIMIT]),
-        list(_listed(org, flt, today).filter(soon_f).order_by("due_on", "pk")[:LIST_LIMIT]),
-    )
+    overdue, due_soon = [], []
+    if lists:
+        overdue = list(_listed(org, flt).filter(overdue_f).order_by("due_on", "pk")[:LIST_LIMIT])
+        due_soon = list(_listed(org, flt).filter(soon_f).order_by("due_on", "pk")[:LIST_LIMIT])
+        with_measure_counts(overdue + due_soon, today)
     rows = [Row(c, counts[c.path]) for c in children]
     if own.total or own.below:
         rows.insert(0, Row(org, own, own=True))
@@ -351,41 +343,64 @@ def rollup(user, org: Org, flt: Filter | None = None, *, today: dt.date | None =
                   parents=_parents(user, org) if lists else [])
 
 
+def _bucket(field: str, bounds: list) -> Case:
+    """The index of the chart month a value falls in (-1 before the first, None after the last,
+    or null): plain comparisons, so the database needs no date function."""
+    whens = [When(**{f"{field}__lt": bounds[0]}, then=Value(-1))]
+    whens += [When(**{f"{field}__lt": b}, then=Value(i)) for i, b in enumerate(bounds[1:])]
+    return Case(*whens, default=Value(None), output_field=IntegerField())
+
+
 def _months(org: Org, flt: Filter, today: dt.date) -> list[Month]:
+    """Problems found and closed per month of the chart, and those open before it, in one
+    query grouped by (month found, month closed)."""
     first, last = chart_span(flt, today)
-    base = Problem.objects.filter(counted_q(org), flt.q())
-    found = dict(base.annotate(m=TruncMonth("found_on")).values("m").order_by().annotate(n=Count("id")).values_list("m", "n"))
-    closed = dict(base.filter(status=S.CLOSED, closed_at__isnull=False)
-                  .annotate(m=TruncMonth("closed_at")).values("m").order_by().annotate(n=Count("id")).values_list("m", "n"))
-    found_by = {}
-    for k, n in found.items():
-        key = _month_key(k)
-        found_by[key] = found_by.get(key, 0) + n
-    closed_by = {}
-    for k, n in closed.items():
-        key = _month_key(k)
-        closed_by[key] = closed_by.get(key, 0) + n
-    # What was still open when the chart begins: found before it, not closed before it.
-    open_now = sum(n for k, n in found_by.items() if k < first) - sum(n for k, n in closed_by.items() if k < first)
-    out = []
-    for month in _months_between(first, last):
-        point = Month(month, found_by.get(month, 0), closed_by.get(month, 0))
+    starts = _months_between(first, last)
+    y, m = last.year, last.month + 1
+    ends_at = dt.date(y + 1, 1, 1) if m == 13 else dt.date(y, m, 1)
+    day_bounds = [*starts, ends_at]
+    tz = timezone.get_current_timezone()
+    time_bounds = [dt.datetime.combine(d, dt.time.min, tzinfo=tz) for d in day_bounds]
+    rows = (Problem.objects.filter(counted_q(org), flt.q())
+            .annotate(f=_bucket("found_on", day_bounds), c=_bucket("closed_at", time_bounds))
+            .values("f", "c").order_by().annotate(n=Count("*")).values_list("f", "c", "n"))
+    out = [Month(month) for month in starts]
+    open_now = 0
+    for f, c, n in rows:
+        # Open when the chart begins: found before it and not closed before it.
+        if f == -1 and c != -1:
+            open_now += n
+        if f is not None and f >= 0:
+            out[f].found += n
+        if c is not None and c >= 0:
+            out[c].closed += n
+    for point in out:
         open_now += point.found - point.closed
         point.open_after = max(open_now, 0)
-        out.append(point)
     return out
 
 
-def _listed(org: Org, flt: Filter, today: dt.date) -> QuerySet[Problem]:
-    late = Q(measures__due_on__lt=today) & ~Q(measures__status=MeasureStatus.DONE)
-    return (Problem.objects.filter(counted_q(org), flt.q()).select_related("org", "aspect")
-            .annotate(m_total=Count("measures"), m_done=Count("measures", filter=Q(measures__status=MeasureStatus.DONE)),
-                      m_late=Count("measures", filter=late)))
+def _listed(org: Org, flt: Filter) -> QuerySet[Problem]:
+    return Problem.objects.filter(counted_q(org), flt.q()).select_related("org", "aspect")
+
+
+def with_measure_counts(problems: list[Problem], today: dt.date) -> list[Problem]:
+    """Set m_total, m_done and m_late (overdue measures) on each of `problems`: one query."""
+    counts = {}
+    if problems:
+        late = Q(due_on__lt=today) & ~Q(status=MeasureStatus.DONE)
+        counts = {pid: (n, done, lt) for pid, n, done, lt in Measure.objects.filter(problem_id__in=[p.pk for p in problems])
+                  .values("problem_id").order_by()
+                  .annotate(n=Count("*"), done=Count("id", filter=Q(status=MeasureStatus.DONE)), lt=Count("id", filter=late))
+                  .values_list("problem_id", "n", "done", "lt")}
+    for p in problems:
+        p.m_total, p.m_done, p.m_late = counts.get(p.pk, (0, 0, 0))
+    return problems
 
 
 def due_list(user, org: Org, flt: Filter | None = None, *, kind: str = "overdue", today: dt.date | None = None) -> QuerySet[Problem]:
     """All overdue (kind="overdue") or due-soon ("due_soon") problems on `org`'s list, the
-    most urgent first, each annotated with its measures: m_total, m_done, m_late."""
+    most urgent first (with_measure_counts adds their measures to a page of them)."""
     _require_view(user, org)
     today = today or timezone.localdate()
     flt = flt or Filter()
@@ -395,7 +410,7 @@ def due_list(user, org: Org, flt: Filter | None = None, *, kind: str = "overdue"
         q = Q(status__in=UNDER_WAY, due_on__gte=today, due_on__lte=today + dt.timedelta(days=due_soon_days()))
     else:
         raise ValidationError({"kind": "应为 overdue（逾期）或 due_soon（即将到期）"})
-    return _listed(org, flt, today).filter(q).order_by("due_on", "pk")
+    return _listed(org, flt).filter(q).order_by("due_on", "pk")
 
 
 def _parents(user, org: Org) -> list[Org]:

@@ -655,11 +655,16 @@ def may_verify_now(user, problem: Problem) -> bool:
     return not (getattr(user, "pk", None) and user.pk in (problem.rectified_by_id, problem.owner_user_id))
 
 
+# Bookkeeping fields left out of the history shown to users (the steps say the same in words).
+HIDDEN_FIELDS = {"计入层级", "更新时间"}
+
+
 def history(problem: Problem, limit: int = 100, present=None) -> list[dict]:
     """Field history of the problem and of its measures and evidence, newest first.
     `present(model, rows)` makes the rows readable (orgs.views.present_history)."""
     present = present or (lambda model, rows: rows)
-    rows = [{**r, "what": "问题"} for r in present(Problem, history_rows(problem, limit))]
+    rows = [{**r, "what": "问题", "changes": [c for c in r["changes"] if c["field"] not in HIDDEN_FIELDS]}
+            for r in present(Problem, history_rows(problem, limit))]
     measure_ids = list(Measure.history.filter(problem_id=problem.pk).order_by().values_list("id", flat=True).distinct()[:50])
     labels = dict(Measure.history.filter(id__in=measure_ids).order_by("history_date").values_list("id", "text"))
     for m in measure_ids:
@@ -685,7 +690,9 @@ def _hist_rows(model, pk: int, limit: int) -> list[dict]:
 
 
 def _evidence_rows(problem: Problem, limit: int) -> list[dict]:
-    recs = (ProblemEvidence.history.filter(problem_id=problem.pk).select_related("history_user")
+    # An upload saves twice (the row, then its file): the creation stands for both.
+    recs = (ProblemEvidence.history.filter(problem_id=problem.pk).exclude(history_type="~", history_change_reason="上传整改佐证")
+            .select_related("history_user")
             .order_by("-history_date", "-history_id")[:limit])
     return [{"at": r.history_date, "user": r.history_user, "type": {"+": "创建", "~": "修改", "-": "删除"}[r.history_type],
              "reason": f"{r.history_change_reason or ''}：{r.original_name or r.record_label}", "changes": []} for r in recs]

@@ -246,7 +246,7 @@ def submit(user, problem: Problem) -> Problem:
     if not may_edit(user, problem):
         _refuse()
     with transaction.atomic():
-        problem = Problem.objects.select_for_update().select_related("org").get(pk=problem.pk)
+        problem = Problem.objects.select_for_update(of=("self",)).select_related("org").get(pk=problem.pk)
         if problem.status not in EDITABLE:
             raise ValidationError({"status": f"问题{problem.get_status_display()}，不能再次提交"})
         prev = problem.status
@@ -269,7 +269,7 @@ def review(user, problem: Problem, *, approve: bool, comment: str = "", expected
     if not approve and not comment:
         raise ValidationError({"comment": "退回时请填写意见"})
     with transaction.atomic():
-        locked = Problem.objects.select_for_update().select_related("org", "review_org").get(pk=problem.pk)
+        locked = Problem.objects.select_for_update(of=("self",)).select_related("org", "review_org").get(pk=problem.pk)
         if locked.status != S.REVIEWING or locked.review_org is None:
             raise ValidationError({"status": f"问题{locked.get_status_display()}，无需审核"})
         if expected_level is not None and locked.review_org_id != expected_level:

@@ -5,7 +5,7 @@ What counts at an org X: the problems in X's subtree whose tiered review has rea
 
 Everything is computed in the database, a fixed handful of queries whatever the tree's size:
 one aggregation of the problems grouped by (child prefix of the org path, status, aspect,
-level reached), one of the measures grouped by (child prefix, status), two of the months
+level reached), one of those still under review below, one of the measures grouped by (child prefix, status), two of the months
 (found, closed), and the first rows of the overdue and due-soon lists. The figures of X and of
 each child are summed from those groups in Python (a few thousand rows at city scale).
 """
@@ -291,24 +291,34 @@ def rollup(user, org: Org, flt: Filter | None = None, *, today: dt.date | None =
 
     overdue_f = Q(status__in=UNDER_WAY, due_on__lt=today)
     soon_f = Q(status__in=UNDER_WAY, due_on__gte=today, due_on__lte=soon_until)
-    problems = (Problem.objects.filter(subtree_q("org__path", org.path), flt.q(), level_depth__lt=NOWHERE)
+    # The level reached only matters below the root (at depth d a counted problem has reached
+    # one of the levels 1..d); leaving it out of the grouping at the root keeps the groups few.
+    keys = ["unit", "status", "aspect_id"] + (["level_depth"] if org.depth > 1 else [])
+    problems = (Problem.objects.filter(subtree_q("org__path", org.path), flt.q(), level_depth__lte=org.depth)
                 .annotate(unit=Substr("org__path", 1, width))
-                .values("unit", "status", "aspect_id", "level_depth").order_by()
+                .values(*keys).order_by()
                 .annotate(n=Count("*"), late=Count("id", filter=overdue_f), soon=Count("id", filter=soon_f))
-                .values_list("unit", "status", "aspect_id", "level_depth", "n", "late", "soon"))
-    for unit, status, aspect_id, level, n, late, soon in problems:
+                .values_list(*keys, "n", "late", "soon"))
+    for unit, status, aspect_id, *level, n, late, soon in problems:
         c = counts.get(unit)
         if c is None:  # a row of another tree under a shorter root path: not ours
             continue
+        level = level[0] if level else org.depth
         c.by_level[level] = c.by_level.get(level, 0) + n
-        if level > org.depth:
-            c.below += n
-            continue
         c.total += n
         c.by_status[status] = c.by_status.get(status, 0) + n
         c.by_aspect[aspect_id] = c.by_aspect.get(aspect_id, 0) + n
         c.overdue += late
         c.due_soon += soon
+    # Submitted problems still under review below this level: few, found by the level index.
+    below = (Problem.objects.filter(subtree_q("org__path", org.path), flt.q(), level_depth__gt=org.depth, level_depth__lt=NOWHERE)
+             .annotate(unit=Substr("org__path", 1, width))
+             .values("unit", "level_depth").order_by().annotate(n=Count("*")).values_list("unit", "level_depth", "n"))
+    for unit, level, n in below:
+        c = counts.get(unit)
+        if c is not None:
+            c.by_level[level] = c.by_level.get(level, 0) + n
+            c.below += n
 
     m_late = Q(due_on__lt=today) & ~Q(status=MeasureStatus.DONE)
     measures = (Measure.objects.filter(counted_q(org, "problem__"), flt.q("problem__"))

@@ -34,7 +34,7 @@ from dangjian.services.models import (
 from dangjian.services.requests import RespondedWithin, limit_hours, month_bounds
 
 METRICS = (Metric.RESPONSE, Metric.RESOLUTION, Metric.SATISFACTION)
-METRIC_LABEL = dict(Metric.choices)
+METRIC_LABEL = {str(k): v for k, v in Metric.choices}
 OPS = {"lt": "<", "lte": "≤", "gt": ">", "gte": "≥"}
 OP_LABEL = {"lt": "低于", "lte": "不高于", "gt": "高于", "gte": "不低于"}
 
@@ -174,28 +174,55 @@ def active_rules() -> list[RankingRule]:
     return list(RankingRule.objects.filter(active=True).order_by("list_kind", "order", "pk"))
 
 
-def _holds(cond: dict, figures: Figures) -> tuple[bool, str]:
-    metric, op, value = cond.get("metric"), cond.get("op"), cond.get("value")
-    rate = figures.rate(metric) if metric in Metric.values else None
-    if rate is None or op not in OPS or value is None:
+_METRIC_VALUES = frozenset(m.value for m in METRICS)
+_PARTS = {"response": ("timely", "received"), "resolution": ("resolved", "received"), "satisfaction": ("satisfied", "rated")}
+_COMPARE = {"lt": lambda x, y: x < y, "lte": lambda x, y: x <= y, "gt": lambda x, y: x > y, "gte": lambda x, y: x >= y}
+
+
+def _compiled(rule: RankingRule) -> list[tuple[str, str, int, int, float]]:
+    """The rule's conditions as (metric, op, a, b, value) with the threshold a/b exact
+    (95.5% → 191/200): compared by integer cross-multiplication, no Fractions per unit."""
+    out = getattr(rule, "_compiled", None)
+    if out is None:
+        out = []
+        for c in rule.conditions or []:
+            metric, op, value = c.get("metric"), c.get("op"), c.get("value")
+            if metric not in _METRIC_VALUES or op not in OPS or value is None:
+                out.append((metric, op, 0, 0, 0.0))  # never holds
+                continue
+            t = Fraction(str(value)) / 100
+            out.append((metric, op, t.numerator, t.denominator, float(value)))
+        rule._compiled = out
+    return out
+
+
+def _holds(cond: tuple, figures: Figures) -> tuple[bool, str]:
+    metric, op, a, b, value = cond
+    if not b:
         return False, ""
-    pct = float(rate) * 100
-    threshold = Fraction(str(value)) / 100
-    ok = {"lt": rate < threshold, "lte": rate <= threshold, "gt": rate > threshold, "gte": rate >= threshold}[op]
-    return ok, f"{METRIC_LABEL[metric]} {pct:.1f}% {OPS[op]} {float(value):g}%"
+    num_name, den_name = _PARTS[metric]
+    num, den = getattr(figures, num_name), getattr(figures, den_name)
+    if not den:
+        return False, ""
+    ok = _COMPARE[op](num * b, a * den)  # num/den ? a/b
+    return ok, f"{METRIC_LABEL[metric]} {num * 100 / den:.1f}% {OPS[op]} {value:g}%"
 
 
 def judge(rule: RankingRule, figures: Figures) -> Hit | None:
     """The hit if `rule` places a unit with these figures, else None."""
-    if figures.received < max(1, rule.min_requests) or not rule.conditions:
+    conds = _compiled(rule)
+    if figures.received < max(1, rule.min_requests) or not conds:
         return None
-    results = [_holds(c, figures) for c in rule.conditions]
     if rule.match == "any":
-        reasons = [text for ok, text in results if ok]
+        reasons = [text for ok, text in (_holds(c, figures) for c in conds) if ok]
         return Hit(rule, reasons) if reasons else None
-    if all(ok for ok, _ in results):
-        return Hit(rule, [text for _, text in results])
-    return None
+    results = []
+    for c in conds:
+        ok, text = _holds(c, figures)
+        if not ok:
+            return None
+        results.append(text)
+    return Hit(rule, results)
 
 
 def place(rules: list[RankingRule], figures: Figures) -> tuple[str, list[Hit]]:
@@ -208,7 +235,9 @@ def place(rules: list[RankingRule], figures: Figures) -> tuple[str, list[Hit]]:
 
 
 def aggregate(org: Org, month: dt.date, hours: int) -> dict[int, tuple[Figures, Figures]]:
-    """{unit id: (this month, the month before)} in ONE query grouped by unit."""
+    """{unit id: (this month, the month before)} in ONE query grouped by unit. It counts
+    unit_id (never null), not id, so that an index holding the columns it reads
+    (migration 0003) answers it alone."""
     start, end = month_bounds(month)
     prev_start, _ = month_bounds(previous_month(month))
     qs = ServiceRequest.objects.filter(received_at__gte=prev_start, received_at__lt=end)
@@ -220,10 +249,10 @@ def aggregate(org: Org, month: dt.date, hours: int) -> dict[int, tuple[Figures, 
     rated = ~Q(satisfaction="")
     happy = Q(satisfaction__in=list(SATISFIED))
     rows = (qs.values("unit_id").order_by()
-            .annotate(n=Count("id", filter=cur), t=Count("id", filter=cur & Q(timely)), r=Count("id", filter=cur & resolved),
-                      v=Count("id", filter=cur & rated), s=Count("id", filter=cur & happy),
-                      pn=Count("id", filter=prev), pt=Count("id", filter=prev & Q(timely)), pr=Count("id", filter=prev & resolved),
-                      pv=Count("id", filter=prev & rated), ps=Count("id", filter=prev & happy))
+            .annotate(n=Count("unit_id", filter=cur), t=Count("unit_id", filter=cur & Q(timely)), r=Count("unit_id", filter=cur & resolved),
+                      v=Count("unit_id", filter=cur & rated), s=Count("unit_id", filter=cur & happy),
+                      pn=Count("unit_id", filter=prev), pt=Count("unit_id", filter=prev & Q(timely)), pr=Count("unit_id", filter=prev & resolved),
+                      pv=Count("unit_id", filter=prev & rated), ps=Count("unit_id", filter=prev & happy))
             .values_list("unit_id", "n", "t", "r", "v", "s", "pn", "pt", "pr", "pv", "ps"))
     return {u: (Figures(*c[:5]), Figures(*c[5:])) for u, *c in rows}
 
@@ -234,7 +263,8 @@ def compute(user, org: Org, month: dt.date, *, include_inactive: bool = False) -
         raise PermissionDenied("超出查看范围")
     month = month.replace(day=1)
     hours = limit_hours()
-    unit_qs = ServiceUnit.objects.select_related("org").filter(subtree_q("org__path", org.path))
+    unit_qs = (ServiceUnit.objects.select_related("org").filter(subtree_q("org__path", org.path))
+               .only("code", "name", "kind", "active", "org__code", "org__name", "org__path", "org__kind"))
     if not include_inactive:
         unit_qs = unit_qs.filter(active=True)
     units = list(unit_qs.order_by("code"))
@@ -341,6 +371,7 @@ def update_rule(user, rule: RankingRule, data: dict) -> RankingRule:
                     value = None
                 conds.append({"metric": c.get("metric"), "op": c.get("op"), "value": value})
             rule.conditions = conds
+            rule.__dict__.pop("_compiled", None)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -43,7 +43,7 @@ def test_crud_progress_and_history(world, login):
                                                           "satisfaction": 97.5, "done_on": "2026-09-01"}))
     assert (m["status_label"], m["done_on"], m["satisfaction"], m["beneficiaries"]) == ("已办结", "2026-09-01", 97.5, 20000)
     hist = ok(c.get(f"{API}/{m['id']}/history"))
-    assert [h["reason"] for h in hist] == ["状态：未启动 → 已办结", "修改办实事项目", "登记办实事项目"]
+    assert [h["reason"] for h in hist] == ["办结", "修改办实事项目", "登记办实事项目"]
     assert hist[0]["user"] == "a1_secretary" or hist[0]["user"]
     changed = {ch["field"] for ch in hist[0]["changes"]}
     assert {"状态", "办理成效", "受益人数"} <= changed

@@ -78,7 +78,7 @@ def test_progress_to_done(world):
     m = sm.record_progress(w.a1_secretary, w.matter_a, sm.ProgressData(status="done", progress="新增设备两台", outcome="预约等待由7天缩短到2天",
                                                                       beneficiaries=12000, satisfaction=Decimal("96.55")))
     assert (m.status, m.done_on, m.beneficiaries, m.satisfaction) == ("done", TODAY, 12000, Decimal("96.6"))
-    assert m.history.latest().history_change_reason == "状态：推进中 → 已办结"
+    assert m.history.latest().history_change_reason == "办结"
     # Back to doing: the done date goes.
     m = sm.record_progress(w.a1_secretary, m, sm.ProgressData(status="doing", progress="二期启动"))
     assert m.done_on is None and m.status == "doing"
@@ -212,7 +212,7 @@ def test_create_edit_and_progress_pages(world, login):
                                                          "satisfaction": "98.5", "done_on": ""})
     assert r.status_code == 302
     page = c.get(reverse("matter_detail", args=[m.pk])).content.decode()
-    assert "每晚延长至22点" in page and "状态：未启动 → 已办结" in page and "变更记录" in page
+    assert "每晚延长至22点" in page and "<div>办结</div>" in page and "变更记录" in page
 
 
 def test_link_task_page(world, login):

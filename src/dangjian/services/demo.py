@@ -168,7 +168,10 @@ class _Loader:
         public = list(Problem.objects.filter(campaign=self.campaign, source__in=["public", "research"], status__in=UNDER_WAY)
                       .select_related("org").order_by("pk"))
         # 70 = each of the 40 above once, and 30 of them again in another unit.
-        plan = [(item, None) for item in MATTERS] + [(MATTERS[i], k) for k, i in enumerate(rng.sample(range(len(MATTERS)), 30))]
+        # Repeats are of kinds any unit does for its people (not the hospitals' appointment waits).
+        generic = [i for i, item in enumerate(MATTERS) if item[0] != "medical"]
+        plan = [(item, None) for item in MATTERS] + [(MATTERS[i], k) for k, i in enumerate(rng.sample(generic, 30))]
+        branch = self.secretary_branch()
         statuses = [M.DONE] * 32 + [M.DOING] * 27 + [M.PLANNED] * 7 + [M.SUSPENDED] * 4
         rng.shuffle(statuses)
         people = ["张", "王", "李", "刘", "陈", "杨", "赵", "黄", "周", "吴"]
@@ -178,15 +181,23 @@ class _Loader:
             if home is None:
                 home = next((o for o in organs if keyword in o.name), None) or organ_unit
             org = home
-            if again is not None:  # the same kind of matter, done by another secondary unit for its people
+            if again is not None and again >= 28 and branch is not None:  # two by the demo secretary's branch
+                org = branch
+                title = f"{org.name}：{title}"
+            elif again is not None:  # the same kind of matter, done by another secondary unit for its people
                 org = self.units[(7 * again + 5) % len(self.units)]
                 title = f"{org.name.replace('党委', '').replace('党总支', '')}：{title}"
             status = statuses[n]
             starts = today - dt.timedelta(days=rng.randint(60, 210))
-            overdue = status == M.DOING and n % 4 == 0
-            due = today - dt.timedelta(days=rng.randint(5, 40)) if overdue else starts + dt.timedelta(days=rng.randint(90, 300))
-            if status == M.DONE:
-                due = min(due, today + dt.timedelta(days=30))
+            if status == M.PLANNED:  # to start soon
+                starts = today + dt.timedelta(days=rng.randint(3, 40))
+                due = starts + dt.timedelta(days=rng.randint(90, 240))
+            elif status == M.DOING and n % 4 == 0:  # overdue
+                due = today - dt.timedelta(days=rng.randint(5, 40))
+            elif status == M.DOING:
+                due = today + dt.timedelta(days=rng.randint(15, 180))
+            else:
+                due = starts + dt.timedelta(days=rng.randint(60, 200))
             problem = public.pop(0) if (public and status in (M.DOING, M.DONE) and n % 3 == 0) else None
             data = sm.MatterData(org=org, title=title[:200], owner=f"{rng.choice(people)}{'老师' if n % 2 else '主任'}", starts_on=starts,
                                  due_on=due, category=category, description=description, leader=rng.choice(["党委书记", "分管副校长", "院长", "处长"]),
@@ -211,6 +222,12 @@ class _Loader:
                 rp.add_evidence(self.office, problem, record_ref=sm.record_ref(matter), record_label=sm.record_label(matter)[:200],
                                 description="对应办实事项目")
         self.link_tasks(created)
+
+    def secretary_branch(self) -> Org | None:
+        from dangjian.core.models import RoleGrant
+
+        grant = RoleGrant.objects.filter(user__username="secretary").select_related("org").first()
+        return grant.org if grant is not None else None
 
     def link_tasks(self, matters: list[PracticalMatter]) -> None:
         """A few matters of secondary units proved a campaign task of theirs (linked, not re-uploaded)."""

@@ -219,10 +219,12 @@ def record_progress(user, matter: PracticalMatter, data: ProgressData) -> Practi
         locked.done_on = (data.done_on or today) if data.status == M.DONE else None
         locked.beneficiaries = data.beneficiaries
         locked.satisfaction = None if data.satisfaction is None else Decimal(str(data.satisfaction)).quantize(Decimal("0.1"))
-        if before != data.status:
-            reason = f"状态：{M(before).label} → {M(data.status).label}"
-        else:
+        if before == data.status:
             reason = "更新进展"
+        elif data.status == M.DONE:
+            reason = "办结"
+        else:
+            reason = f"更新进展（{M(data.status).label}）"
         stamp(locked, user, reason).save()
     return locked
 

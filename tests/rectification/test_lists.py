@@ -204,3 +204,18 @@ def test_home_panel(listed, client, login):
     assert "检视整改 · 示范大学党委" in html and "待我审核" in html
     login(w.member_user)
     assert "检视整改" not in client.get("/").content.decode()
+
+
+def test_chart_coordinates():
+    from dangjian.rectification.views_lists import chart
+
+    months = [lists.Month(dt.date(2026, m, 1), found=f, closed=c, open_after=o)
+              for m, f, c, o in ((11, 40, 10, 300), (12, 0, 20, 280))] + [lists.Month(dt.date(2027, 1, 1), 10, 0, 290)]
+    c = chart(months)
+    first, second, third = c["bars"]
+    assert [t["v"] for t in c["ticks"]] == [0, 10, 20, 30, 40] and c["line_ticks"][-1]["v"] == 300
+    assert first["h_found"] == c["base"] - first["y_found"] > 0 and second["h_found"] == 0
+    assert first["h_found"] == 4 * third["h_found"] and second["h_closed"] == 2 * first["h_closed"]
+    assert (first["label"], second["label"], third["label"]) == ("11月", "12月", "2027年")
+    assert first["y_open"] < second["y_open"] and len(c["line"].split()) == 3
+    assert chart([]) == {}

@@ -118,3 +118,31 @@ def test_command_line(listed, tmp_path):  # noqa: F811
     with pytest.raises(CommandError, match="日期格式"):
         call_command("export", "problems", "--org", "UB", str(tmp_path / "x.xlsx"), "--from", "2026-02-30")
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_docx_refuses_a_list_too_long_to_print(listed, client, login, monkeypatch, tmp_path):  # noqa: F811
+    from dangjian.rectification import exporting
+
+    monkeypatch.setattr(exporting, "DOCX_MAX", 3)
+    login(listed.office)
+    res = client.get("/rectification/lists/export/", {"org": "UB", "format": "docx"})
+    assert res.status_code == 400 and "Word 文档最多导出 3 个" in res.content.decode() and "4 个" in res.content.decode()
+    res = client.get("/api/v1/rectification/lists/export", {"org": "UB", "format": "docx"})
+    assert res.status_code == 422 and res.json()["detail"][0]["field"] == "format"
+    with pytest.raises(CommandError, match="导出 Excel"):
+        call_command("export", "problems", "--org", "UB", str(tmp_path / "x.docx"))
+    assert not (tmp_path / "x.docx").exists()
+    assert client.get("/rectification/lists/export/", {"org": "UB", "format": "xlsx"}).status_code == 200
+    assert not AccessLog.objects.filter(object_type="rectification.lists", detail__contains="docx").exists()
+
+
+def test_control_characters_do_not_break_the_files(listed, client, login):  # noqa: F811
+    w = listed
+    w.late.title = "窗口\x0b推诿\x01扯皮"
+    w.late.save()
+    login(w.office)
+    xlsx = client.get("/rectification/lists/export/", {"org": "UB01"})
+    titles = [r[3] for r in _rows(load_workbook(io.BytesIO(xlsx.content)).active)[4:] if isinstance(r[0], int)]
+    assert any(t.startswith("窗口推诿扯皮") for t in titles)
+    doc = Document(io.BytesIO(client.get("/rectification/lists/export/", {"org": "UB01", "format": "docx"}).content))
+    assert any(r.cells[3].text.startswith("窗口推诿扯皮") for r in doc.tables[0].rows[2:])

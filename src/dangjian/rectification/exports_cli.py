@@ -35,7 +35,10 @@ def problems(command, *, file: str, org: str, campaign=None, starts=None, ends=N
         flt = parse_filter(actor, campaign_id=campaign, starts=starts, ends=ends)
     except ValidationError as exc:
         raise CommandError("；".join(f"{k}：{'、'.join(v)}" for k, v in exc.message_dict.items())) from None
-    n = write(actor, found, flt, fmt, file)
+    try:
+        n = write(actor, found, flt, fmt, file)
+    except ValidationError as exc:
+        raise CommandError("；".join(exc.messages)) from None
     return f"已导出{found.name}问题清单、责任清单、整改清单（{n}个问题）到 {file}"
 
 

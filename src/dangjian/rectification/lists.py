@@ -55,11 +55,12 @@ def due_soon_days() -> int:
 
 
 def level_label(depth: int) -> str:
+    """The level a problem's review has reached, by tree depth."""
     if depth <= 1:
         return "党委"
     if depth == 2:
         return "二级单位"
-    return "基层组织"
+    return f"基层组织（第{depth}级）"
 
 
 # ----------------------------------------------------------------------------------- filter

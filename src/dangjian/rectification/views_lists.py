@@ -49,45 +49,53 @@ def _problem_list_url() -> str:
 
 
 # -------------------------------------------------------------------------------- the chart
-CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 240, 36, 12, 14, 34
+CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 240, 40, 44, 14, 34
+
+
+def _nice_top(value: int) -> tuple[int, int]:
+    """A round top for an axis and its tick step (about five ticks)."""
+    value = max(value, 1)
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 25000, 50000, 100000):
+        if value / step <= 5:
+            return step * -(-value // step), step
+    step = 10 ** (len(str(value)) - 1)
+    return step * -(-value // step), step
 
 
 def chart(months: list[lists.Month]) -> dict:
     """Coordinates of the found-vs-closed chart (an inline SVG drawn by the template): two bars
-    a month and the line of problems still open at each month's end."""
+    a month on the left scale, and the line of problems still open at each month's end on its
+    own scale at the right (the backlog is usually far larger than a month's flow)."""
     if not months:
         return {}
-    top = max([1] + [max(m.found, m.closed, m.open_after) for m in months])
-    step = 1
-    for nice in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000, 50000, 100000):
-        if top / nice <= 5:
-            step = nice
-            break
-    else:
-        step = 10 ** len(str(top))
-    top = step * -(-top // step)
+    top, step = _nice_top(max(max(m.found, m.closed) for m in months))
+    line_top, line_step = _nice_top(max(m.open_after for m in months))
     inner_w, inner_h = CHART_W - PAD_L - PAD_R, CHART_H - PAD_T - PAD_B
+    base = PAD_T + inner_h
     slot = inner_w / len(months)
     bar = max(2.0, min(16.0, slot * 0.32))
 
-    def y(v: int) -> float:
-        return round(PAD_T + inner_h - inner_h * v / top, 1)
+    def y(v: int, scale: int) -> float:
+        return round(base - inner_h * v / scale, 1)
 
     points, bars = [], []
     every = max(1, -(-len(months) // 12))
     for i, m in enumerate(months):
         cx = PAD_L + slot * i + slot / 2
+        label = ""
+        if i % every == 0:
+            label = f"{m.month.year}年" if (m.month.month == 1 and i) else f"{m.month.month}月"
         bars.append({
             "month": m, "x_found": round(cx - bar - 1, 1), "x_closed": round(cx + 1, 1), "w": round(bar, 1),
-            "y_found": y(m.found), "h_found": round(PAD_T + inner_h - y(m.found), 1),
-            "y_closed": y(m.closed), "h_closed": round(PAD_T + inner_h - y(m.closed), 1),
-            "cx": round(cx, 1), "label": f"{m.month.month}月" if (m.month.month != 1 or i == 0) and i % every == 0 else
-            (f"{m.month.year}年" if i % every == 0 else ""),
+            "y_found": y(m.found, top), "h_found": round(base - y(m.found, top), 1),
+            "y_closed": y(m.closed, top), "h_closed": round(base - y(m.closed, top), 1),
+            "y_open": y(m.open_after, line_top), "cx": round(cx, 1), "label": label,
         })
-        points.append(f"{round(cx, 1)},{y(m.open_after)}")
-    ticks = [{"v": v, "y": y(v)} for v in range(0, top + 1, step)]
-    return {"w": CHART_W, "h": CHART_H, "left": PAD_L, "right": CHART_W - PAD_R, "base": PAD_T + inner_h, "bars": bars,
-            "line": " ".join(points), "ticks": ticks, "label_y": CHART_H - 12}
+        points.append(f"{round(cx, 1)},{y(m.open_after, line_top)}")
+    return {"w": CHART_W, "h": CHART_H, "left": PAD_L, "right": CHART_W - PAD_R, "base": base, "bars": bars,
+            "line": " ".join(points), "label_y": CHART_H - 12,
+            "ticks": [{"v": v, "y": y(v, top)} for v in range(0, top + 1, step)],
+            "line_ticks": [{"v": v, "y": y(v, line_top)} for v in range(0, line_top + 1, line_step)]}
 
 
 # -------------------------------------------------------------------------------- the pages
@@ -132,7 +140,10 @@ def rect_lists_export(request):
     if errors:
         return HttpResponse("；".join(f"{k}：{v}" for k, v in errors.items()), status=400, content_type="text/plain; charset=utf-8")
     buffer = io.BytesIO()
-    write(user, org, flt, fmt, buffer)
+    try:
+        write(user, org, flt, fmt, buffer)
+    except ValidationError as exc:
+        return HttpResponse("；".join(exc.messages), status=400, content_type="text/plain; charset=utf-8")
     return attachment(buffer.getvalue(), fmt, org)
 
 

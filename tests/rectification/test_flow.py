@@ -82,3 +82,29 @@ def test_bad_dates_refused_and_nothing_written(world):
     assert Problem.objects.count() == before
     with pytest.raises(PermissionDenied):
         _new(w, user=w.ub_admin)
+
+
+def test_closed_problem_is_frozen(world):
+    """Once verified or closed, what was checked stays as it was: no edits, no measures, no
+    evidence changes, no second declaration."""
+    from tests.authz.engine import fingerprint
+
+    w = world
+    p = w.prob_verified_a
+    before = fingerprint()
+    with pytest.raises(ValidationError):
+        P.update_problem(w.a1_secretary, p, {"owner": "换人"})
+    with pytest.raises(ValidationError):
+        P.add_measure(w.a1_secretary, p, text="补一条", due_on=dt.date(2026, 12, 1))
+    with pytest.raises(ValidationError):
+        P.add_evidence(w.a1_secretary, p, record_ref="x:1", record_label="补充材料")
+    with pytest.raises(ValidationError):
+        P.declare_rectified(w.a1_secretary, p, "再申报")
+    with pytest.raises(ValidationError):
+        P.submit(w.a1_secretary, p)
+    assert fingerprint() == before
+    p = P.close(w.ua_admin, p)
+    with pytest.raises(ValidationError):
+        P.close(w.ua_admin, p)
+    with pytest.raises(ValidationError):
+        P.verify(w.ua_admin, p)

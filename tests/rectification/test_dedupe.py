@@ -33,10 +33,14 @@ def test_bigram_dice_scores():
 
 
 def test_description_lifts_a_reworded_title_but_never_drags_one_down():
-    probe = dedupe.Probe("学习不深入", "中心组学习以读文件为主，研讨发言准备不足")
-    same_desc = probe.score("理论武装不够扎实", "中心组学习以读文件为主，研讨发言准备不足")
-    assert same_desc > probe.score("理论武装不够扎实", "食堂就餐环境差")
-    assert probe.score("学习不深入", "完全不同的表现") == 1.0
+    desc = "中心组学习以读文件为主，研讨发言准备不足"
+    probe = dedupe.Probe("中心组学习不深入", desc)
+    assert probe.score("中心组理论学习走过场") < 0.5  # the titles alone: not caught
+    assert probe.score("中心组理论学习走过场", desc) >= 0.5  # the same description: caught
+    assert probe.score("中心组理论学习走过场", "食堂就餐环境差") < 0.5
+    assert probe.score("中心组学习不深入", "完全不同的表现") == 1.0
+    # Titles with little in common: a shared description alone does not make them alike.
+    assert probe.score("学习研讨质量不高", desc) < 0.2
 
 
 def test_similar_problems_of_the_org_and_its_parent_only(world):
@@ -78,7 +82,7 @@ def test_queries_do_not_grow_with_the_list(world):
         Problem(org=w.a1 if i % 2 else w.unit_a, aspect=w.aspect, found_on=dt.date(2026, 5, 1), title=f"第{i}个问题：理论学习不够深入{i}",
                 leader="书记", owner="委员", due_on=dt.date(2026, 12, 31), status="open") for i in range(300)
     ])
-    assert count() == small <= 2
+    assert count() == small <= 3  # the parent, the candidates, the winners
 
 
 def test_similar_partial_lists_visible_and_counts_hidden(world, login):

@@ -24,7 +24,7 @@ from dangjian.orgs.importing import CONCURRENT_CHANGE, ImportResult, RowError, _
 from dangjian.orgs.models import Org
 from dangjian.rectification import dedupe
 from dangjian.rectification import problems as pr
-from dangjian.rectification.models import Aspect, ProblemStatus, Source
+from dangjian.rectification.models import Aspect, Problem, Source
 
 COLUMNS = ("序号", "组织编码", "问题来源", "问题方面", "发现日期", "问题概述", "问题表现", "责任领导", "责任人", "整改时限",
            "整改目标", "整改措施", "措施完成时限", "措施责任人", "提交审核")
@@ -236,29 +236,29 @@ def _duplicates(user, planned: list[_Planned]) -> list[RowError]:
     parents = {o.path: o for o in Org.objects.filter(path__in=parent_paths)} if parent_paths else {}
     parent_of = {o.pk: parents.get(o.path[: -Org.steplen]) for o in orgs.values()}
     all_orgs = dict(orgs) | {p.pk: p for p in parents.values()}
-    by_org: dict[int, list] = {}
-    for c in dedupe.candidates(all_orgs):
-        by_org.setdefault(c.org_id, []).append(c)
-    seen: list[tuple[_Planned, frozenset, frozenset]] = []
-    for item in planned:
+    pool = dedupe.Pool(dedupe.candidates(all_orgs))
+    in_file = dedupe.Pool()  # earlier rows of the file, as candidates with pk = their index
+    hits: list[tuple[_Planned, dedupe.Candidate, float]] = []
+    for n, item in enumerate(planned):
         probe = dedupe.Probe(item.data["title"], item.data["description"])
         parent = parent_of[item.org.pk]
         near = {item.org.pk} | ({parent.pk} if parent else set())
-        rows = by_org.get(item.org.pk, []) + (by_org.get(parent.pk, []) if parent else [])
-        for p, score in dedupe.rank(probe, rows, limit=3):
-            org = all_orgs[p.org_id]
-            if can(user, Perm.VIEW, org):
-                what = f"与{org.name}已有问题“{p.title}”（{p.number or '#' + str(p.pk)}，{ProblemStatus(p.status).label}）相近"
-            else:
-                what = f"与上级党组织“{org.name}”清单上的一个问题相近（您无权查看其详情）"
-            warnings.append(RowError(item.row, "问题概述", f"{what}，相似度 {score:.0%}"))
-        for other, t_grams, d_grams in seen:
-            if other.org.pk in near or item.org.pk == (parent_of[other.org.pk].pk if parent_of[other.org.pk] else None):
-                score = probe.score_grams(t_grams, d_grams)
-                if score >= dedupe.threshold():
-                    warnings.append(RowError(item.row, "问题概述", f"与本表第{other.row}行“{other.data['title']}”相近，相似度 {score:.0%}"))
-        seen.append((item, probe.title, probe.description))
-    return warnings
+        hits.extend((item, c, score) for c, score in pool.rank(probe, org_ids=near, limit=3))
+        # Earlier rows of the same org or its parent, or whose parent this row's org is.
+        below = {pk for pk, par in parent_of.items() if par is not None and par.pk == item.org.pk}
+        for c, score in in_file.rank(probe, org_ids=near | below, limit=3):
+            other = planned[c.pk]
+            warnings.append(RowError(item.row, "问题概述", f"与本表第{other.row}行“{other.data['title']}”相近，相似度 {score:.0%}"))
+        in_file.add(dedupe.Candidate(n, item.org.pk, item.data["title"], item.data["description"][: dedupe.DESCRIPTION_CHARS]))
+    found = Problem.objects.in_bulk({c.pk for _, c, _ in hits}) if hits else {}
+    for item, c, score in hits:
+        p, org = found[c.pk], all_orgs[c.org_id]
+        if can(user, Perm.VIEW, org):
+            what = f"与{org.name}已有问题“{p.title}”（{p.number or '#' + str(p.pk)}，{p.get_status_display()}）相近"
+        else:
+            what = f"与上级党组织“{org.name}”清单上的一个问题相近（您无权查看其详情）"
+        warnings.append(RowError(item.row, "问题概述", f"{what}，相似度 {score:.0%}"))
+    return sorted(warnings, key=lambda e: e.row)
 
 
 def _write(user, planned: list[_Planned], result: ProblemImportResult) -> None:

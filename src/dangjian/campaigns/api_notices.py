@@ -164,6 +164,24 @@ class TodoNotice(Schema):
     overdue: bool
 
 
+class TodoExtraItem(Schema):
+    title: str
+    url: str = ""
+    org: str = ""
+    when: str = ""
+    badge: str = ""
+    note: str = ""
+
+
+class TodoExtra(Schema):
+    """A part of the to-do list added by another app (e.g. problems waiting for review)."""
+
+    key: str
+    title: str
+    count: int
+    items: list[TodoExtraItem]
+
+
 class TodoOut(Schema):
     total: int
     task_count: int
@@ -175,6 +193,7 @@ class TodoOut(Schema):
     tasks: list[TodoTask]
     reviews: list[TodoReview]
     notices: list[TodoNotice]
+    extra: list[TodoExtra]
 
 
 class NotificationOut(Schema):
@@ -331,6 +350,9 @@ def get_todo(request, limit: int = Query(50, ge=1, le=500)):
                      "org_name": ut.org.name, "submitted_at": ut.submitted_at} for ut in t["reviews"]],
         "notices": [{"receipt_id": r.pk, "notice_id": r.notice_id, "title": r.notice.title, "org": r.org.code,
                      "ack_due_on": r.notice.ack_due_on, "overdue": r.overdue} for r in t["notices"]],
+        "extra": [{"key": e["key"], "title": e["title"], "count": e["count"],
+                   "items": [{k: str(i.get(k) or "") for k in ("title", "url", "org", "when", "badge", "note")} for i in e["items"]]}
+                  for e in t["extra"]],
     }
 
 

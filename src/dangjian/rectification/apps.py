@@ -8,6 +8,9 @@ class RectificationConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core import scoping
+        from dangjian.core.records import register_record_page
+
+        register_record_page("rectification.Problem", "problem_detail")
         from dangjian.rectification import models as m
 
         scoping.register(m.Problem, path="org__path")
@@ -15,3 +18,7 @@ class RectificationConfig(AppConfig):
         scoping.register(m.ProblemStep, path="problem__org__path")
         scoping.register(m.ProblemEvidence, path="problem__org__path")
         scoping.register(m.Outcome, path="org__path")
+
+        from dangjian.rectification.problems import register_todo
+
+        register_todo()

@@ -8,6 +8,9 @@ class ServicesConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core import scoping
+        from dangjian.core.records import register_record_page
+
+        register_record_page("services.PracticalMatter", "matter_detail")
         from dangjian.services import models as m
 
         scoping.register(m.PracticalMatter, path="org__path")

@@ -8,6 +8,9 @@ class StudyConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core import scoping
+        from dangjian.core.records import register_record_page
+
+        register_record_page("study.StudySession", "study_session_detail")
         from dangjian.core.scoping import Inherit
         from dangjian.study import models as m
 

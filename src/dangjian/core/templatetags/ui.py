@@ -60,6 +60,14 @@ NAV_SECTIONS = (
 )
 
 
+@register.filter
+def record_url(ref: str) -> str:
+    """The page of a linked record ("study.StudySession:42"), or ""."""
+    from dangjian.core.records import record_url as _record_url
+
+    return _record_url(ref)
+
+
 @register.simple_tag
 def optional_url(name: str, *args) -> str:
     """The URL for `name`, or "" when no such page is installed (yet)."""

@@ -20,5 +20,7 @@ class RectificationConfig(AppConfig):
         scoping.register(m.Outcome, path="org__path")
 
         from dangjian.rectification.problems import register_todo
+        from dangjian.rectification.views_lists import register_panel
 
         register_todo()
+        register_panel()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from dangjian.core.forms import ChineseFormMixin
 from dangjian.orgs.models import Org
@@ -54,6 +55,12 @@ class OutcomeForm(ChineseFormMixin, forms.Form):
         if outcome is not None:
             # A rule belongs to the org that issued it.
             self.fields["org"].disabled = True
+        else:
+            # Choosing the org narrows the problems offered to its subtree (htmx swaps the list).
+            self.fields["org"].widget.attrs.update({
+                "hx-get": reverse("outcome_create"), "hx-trigger": "change", "hx-target": "#problem-choices",
+                "hx-select": "#problem-choices", "hx-swap": "outerHTML",
+            })
 
     def clean_org(self):
         if self.fields["org"].disabled:

@@ -140,3 +140,13 @@ def test_detail_hides_linked_problems_out_of_sight(world, login):
     body = login(w.office).get(reverse("outcome_detail", args=[o.pk])).content.decode()
     assert w.prob_a.title in body and w.prob_b.title in body
     assert login(w.a1_secretary).get(reverse("outcome_detail", args=[o.pk])).status_code == 404  # the root's rule
+
+
+def test_choosing_the_org_narrows_the_problems_offered(world, login):
+    w = world
+    client = login(w.office)
+    body = client.get(reverse("outcome_create")).content.decode()
+    assert w.prob_a.title in body and w.prob_b.title in body and 'hx-get="/rectification/outcomes/new/"' in body
+    body = client.get(reverse("outcome_create"), {"org": "UA01"}, HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="problem-choices"' in body and w.prob_a.title in body and w.prob_b.title not in body
+    assert w.prob_draft_a.title not in body  # drafts are on no list yet

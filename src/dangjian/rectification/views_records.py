@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
@@ -108,9 +108,7 @@ def problem_similar(request):
 
 
 def _problem_url_prefix() -> str:
-    """problem_detail is H1's page: link to it when it is installed."""
-    from django.urls import NoReverseMatch
-
+    """problem_detail is another part's page: link to it when it is installed."""
     try:
         return reverse("problem_detail", args=[0])[:-2]
     except NoReverseMatch:
@@ -238,9 +236,11 @@ def rect_import_confirm(request, token: str):
     _forget(request, token)
     messages.success(request, result.summary())
     try:
-        return redirect(reverse("problem_list") + "?status=" + ("reviewing" if result.submitted == result.created else ""))
-    except Exception:  # noqa: BLE001 - the problem list is another part's page; fall back to the import page
+        # The problem list is another part's page; until it is installed, back to the import.
+        url = reverse("problem_list")
+    except NoReverseMatch:
         return redirect("rect_import")
+    return redirect(url + ("?status=reviewing" if result.submitted == result.created else ""))
 
 
 @login_required

@@ -197,6 +197,9 @@ DANGJIAN_REMIND_DAYS_BEFORE = envint("DANGJIAN_REMIND_DAYS_BEFORE", 3)
 DANGJIAN_EXCELLENT_SCORE = envint("DANGJIAN_EXCELLENT_SCORE", 90)
 # Rectification: a problem is "due soon" this many days before its deadline.
 DANGJIAN_DUE_SOON_DAYS = envint("DANGJIAN_DUE_SOON_DAYS", 7)
+# Rectification: problems whose titles score at least this (character-bigram Dice, 0–1) are shown
+# as possible duplicates when a problem is entered or imported.
+DANGJIAN_DUPLICATE_THRESHOLD = float(os.environ.get("DANGJIAN_DUPLICATE_THRESHOLD", "0.5"))
 # Service requests: a response within this many hours of receipt counts as timely (响应及时).
 DANGJIAN_RESPONSE_LIMIT_HOURS = envint("DANGJIAN_RESPONSE_LIMIT_HOURS", 24)
 DANGJIAN_NOTIFY_CHANNELS = [c for c in os.environ.get("DANGJIAN_NOTIFY_CHANNELS", "inapp").split(",") if c]

@@ -49,6 +49,7 @@ NAV_SECTIONS = (
     ("measure_", "problems"),
     ("rect_evidence_", "problems"),
     ("rect_import", "problems"),
+    ("rect_import_", "problems"),
     ("aspect_", "problems"),
     ("rect_lists", "rect_lists"),
     ("outcome_", "rect_lists"),

@@ -212,6 +212,7 @@ def make_rect_world(w: SimpleNamespace) -> None:
     Made with the ORM directly (the lifecycle is tested in tests/rectification)."""
     from dangjian.rectification.models import Aspect, Measure, Outcome, Problem, ProblemEvidence
 
+    ensure_default_config()
     w.aspect = Aspect.objects.order_by("order").first()
     found, due = dt.date(2026, 5, 10), dt.date(2099, 6, 30)
 
@@ -234,6 +235,17 @@ def make_rect_world(w: SimpleNamespace) -> None:
         outcome = Outcome.objects.create(org=org, campaign=w.campaign, title=f"支部学习制度{side}", issued_on=dt.date(2026, 6, 1), created_by=by)
         outcome.problems.set([p])
         setattr(w, f"outcome_{side}", outcome)
+
+
+def ensure_default_config() -> None:
+    """The default aspects and ranking rules come from data migrations; a transactional test
+    (browser, threads) flushes every table, so put them back the way the migrations do."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in ("dangjian.rectification.migrations.0002_default_aspects", "dangjian.services.migrations.0002_default_rules"):
+        import_module(module).add(apps, None)
 
 
 def make_services_world(w: SimpleNamespace) -> None:

@@ -382,9 +382,9 @@ def add_evidence(request, problem_id: int):
 
 
 @router.get("/rectification/evidence/{evidence_id}/file", response=READ_ERRORS, summary="下载或预览佐证文件",
-            openapi_extra={"responses": {"200": {"description": "文件内容",
+            url_name="rect_evidence_file", openapi_extra={"responses": {"200": {"description": "文件内容",
                                                  "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}}})
-def evidence_file(request, evidence_id: int, download: bool = False):
+def rect_evidence_file(request, evidence_id: int, download: bool = False):
     ev = P.get_evidence(request.auth, evidence_id)
     if not ev.file:
         raise Http404

@@ -77,6 +77,7 @@ def make_world() -> SimpleNamespace:
     make_study_world(w)
     make_rect_world(w)
     make_services_world(w)
+    make_supervision_world(w)
     return w
 
 
@@ -269,6 +270,88 @@ def make_services_world(w: SimpleNamespace) -> None:
     w.req_b = ServiceRequest.objects.create(unit=w.su_b, org=w.unit_b, number="REQ-B-1", content="宿舍热水不稳定", received_at=received,
                                             responded_at=received + dt.timedelta(hours=3), resolved_at=received + dt.timedelta(days=2),
                                             satisfaction="basic")
+
+
+def make_supervision_world(w: SimpleNamespace) -> None:
+    """Supervision on both sides (group1, where `guide` sits, covers UB; group2, no account, UA):
+
+    - plan (the root's inspection plan) with round_now (this month, active): group1 must cover
+      UB, group2 UA (RoundUnit rows);
+    - activity_b (group1 visits UB01 today) with finding_b (feedback to UB01, its problem
+      prob_finding_b with source inspection, open) and exemplar_b; activity_a / finding_a /
+      prob_finding_a / exemplar_a the same for group2 at UA01;
+    - notice_g1 / notice_g2: group notices;
+    - questionnaire (the root's, to members, anonymous, published, deadline in a week: a
+      single, a multiple, a scale and an optional text question: q_single_item …); member_user
+      (张三) has not answered; response_b: one answer from 钱七's branch (no account: unit
+      key) so results are not empty; questionnaire_a: UA's, to units, published;
+    - brief_draft: the round's brief, a draft; brief_issued: last month's summary, issued.
+    Made with the ORM directly (the domain is tested in tests/supervision)."""
+    from django.utils import timezone
+
+    from dangjian.rectification.models import Problem
+    from dangjian.supervision.models import (
+        Activity,
+        Answer,
+        Brief,
+        Exemplar,
+        Finding,
+        GroupNotice,
+        InspectionPlan,
+        QItem,
+        Questionnaire,
+        Response,
+        Round,
+        RoundUnit,
+    )
+
+    today = timezone.localdate()
+    w.plan = InspectionPlan.objects.create(campaign=w.campaign, org=w.root, title="2026年督查工作计划", starts_on=dt.date(today.year, 1, 1),
+                                           ends_on=dt.date(today.year, 12, 31), target_units=2, target_branches=3, target_members=10)
+    w.round_now = Round.objects.create(plan=w.plan, name=f"{today:%Y年%m月}督查", starts_on=today.replace(day=1),
+                                       ends_on=today + dt.timedelta(days=20), status="active")
+    RoundUnit.objects.create(round=w.round_now, group=w.group1, org=w.unit_b)
+    RoundUnit.objects.create(round=w.round_now, group=w.group2, org=w.unit_a)
+    for side, group, org, by in (("a", w.group2, w.a1, None), ("b", w.group1, w.b1, w.guide)):
+        act = Activity.objects.create(group=group, round=w.round_now, org=org, kind="visit", held_on=today, place="党员活动室",
+                                      subject="走访支部，查看学习记录", notes="学习记录完整", created_by=by)
+        prob = Problem.objects.create(org=org, campaign=w.campaign, number=f"{org.code}-F", source="inspection", aspect=w.aspect,
+                                      found_on=today, title=f"支部学习记录不完整{side}", leader="院党委书记", owner="支部书记",
+                                      due_on=dt.date(2099, 1, 31), status="open", level_depth=1, activity_ref=f"supervision.Activity:{act.pk}")
+        finding = Finding.objects.create(activity=act, org=org, problem=prob, feedback="请补齐近三个月的学习记录", created_by=by)
+        exemplar = Exemplar.objects.create(activity=act, org=org, title=f"“书记领学”做法{side}", description="书记每月领学一次", created_by=by)
+        setattr(w, f"activity_{side}", act)
+        setattr(w, f"prob_finding_{side}", prob)
+        setattr(w, f"finding_{side}", finding)
+        setattr(w, f"exemplar_{side}", exemplar)
+    w.notice_g1 = GroupNotice.objects.create(group=w.group1, title="本周五集中学习", body="下午三点", created_by=w.guide)
+    w.notice_g2 = GroupNotice.objects.create(group=w.group2, title="第二组工作安排")
+    now = timezone.now()
+    w.questionnaire = Questionnaire.objects.create(org=w.root, campaign=w.campaign, title="主题教育开展情况调查问卷", audience="members",
+                                                   anonymous=True, deadline=now + dt.timedelta(days=7), status="published", published_at=now)
+    w.q_single_item = QItem.objects.create(questionnaire=w.questionnaire, section="一、基本情况", order=1, kind="single",
+                                           text="您所在支部是否按时开展集中学习？", options=["是", "否", "不清楚"])
+    w.q_multi_item = QItem.objects.create(questionnaire=w.questionnaire, section="二、学习情况", order=2, kind="multiple",
+                                          text="您参加过哪些学习形式？", options=["集中学习", "读书班", "专题党课", "线上学习"])
+    w.q_scale_item = QItem.objects.create(questionnaire=w.questionnaire, section="二、学习情况", order=3, kind="scale",
+                                          text="您对本支部主题教育的满意程度", scale_max=5)
+    w.q_text_item = QItem.objects.create(questionnaire=w.questionnaire, section="三、意见建议", order=4, kind="text",
+                                         text="您的意见和建议", required=False)
+    w.response_b = Response.objects.create(questionnaire=w.questionnaire, respondent_key="seed-b1", org=w.b1)
+    Answer.objects.create(response=w.response_b, item=w.q_single_item, option=0)
+    Answer.objects.create(response=w.response_b, item=w.q_multi_item, option=0)
+    Answer.objects.create(response=w.response_b, item=w.q_multi_item, option=2)
+    Answer.objects.create(response=w.response_b, item=w.q_scale_item, value=4)
+    w.questionnaire_a = Questionnaire.objects.create(org=w.unit_a, title="文学院支部工作调查表", audience="units", anonymous=False,
+                                                     deadline=now + dt.timedelta(days=7), status="published", published_at=now)
+    QItem.objects.create(questionnaire=w.questionnaire_a, order=1, kind="single", text="本支部是否制定学习计划？", options=["是", "否"])
+    w.brief_draft = Brief.objects.create(kind="round", org=w.root, campaign=w.campaign, round=w.round_now, period_start=w.round_now.starts_on,
+                                         period_end=w.round_now.ends_on, title=f"{w.round_now.name}专报", number="督查专报〔2026〕第2期",
+                                         sections=[{"key": "summary", "title": "总体情况", "text": "本轮督查……"}])
+    last = today.replace(day=1) - dt.timedelta(days=1)
+    w.brief_issued = Brief.objects.create(kind="monthly", org=w.root, campaign=w.campaign, period_start=last.replace(day=1), period_end=last,
+                                          title=f"{last:%Y年%m月}督导工作汇总", number="督导汇总〔2026〕第1期", status="issued", issued_on=last,
+                                          issued_at=now, figures={"units_covered": 0}, sections=[{"key": "summary", "title": "总体情况", "text": "已印发"}])
 
 
 def ss_actor():

@@ -53,3 +53,5 @@ for _rect in ("api_problems", "api_lists", "api_records"):
     api.add_router("/", f"dangjian.rectification.{_rect}.router")
 for _svc in ("api_matters", "api_requests"):
     api.add_router("/", f"dangjian.services.{_svc}.router")
+for _sup in ("api_rounds", "api_activities", "api_questionnaires", "api_briefs"):
+    api.add_router("/", f"dangjian.supervision.{_sup}.router")

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dangjian.study",
     "dangjian.rectification",
     "dangjian.services",
+    "dangjian.supervision",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("study/", include("dangjian.study.urls")),
     path("rectification/", include("dangjian.rectification.urls")),
     path("services/", include("dangjian.services.urls")),
+    path("supervision/", include("dangjian.supervision.urls")),
     path("api/v1/", api.urls),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -120,6 +120,6 @@ def fingerprint() -> dict[str, int]:
     write changed nothing."""
     counts = {}
     for model in apps.get_models():
-        if model._meta.app_label in {"core", "orgs", "axes", "campaigns", "study", "rectification", "services"} or model.__name__.startswith("Historical"):
+        if model._meta.app_label in {"core", "orgs", "axes", "campaigns", "study", "rectification", "services", "supervision"} or model.__name__.startswith("Historical"):
             counts[model._meta.label] = model.objects.count()
     return counts

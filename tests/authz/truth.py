@@ -46,6 +46,12 @@ MAY: dict[tuple[str, str], set[str]] = {
     # Only the member themself (check in, ask for leave, read, take a quiz).
     ("own", "UA01"): {"member_user"},
     ("own", "UB01"): set(),
+    # Supervision (world: make_supervision_world). Records of a guidance group (activities,
+    # photos, group notices, the group's round units): the office and the group's own members.
+    # group1 (guide) covers UB; group2 (no account) covers UA. The same people may record an
+    # activity at the unit (the office for any group).
+    ("group", "UA01"): {"sysadmin", "office"},
+    ("group", "UB01"): {"sysadmin", "office", "guide"},
 }
 
 LOGGED_IN = {"sysadmin", "office", "ua_admin", "ub_admin", "ua_liaison", "a1_secretary", "guide", "member_user", "nobody"}

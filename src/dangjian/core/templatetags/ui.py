@@ -58,6 +58,16 @@ NAV_SECTIONS = (
     ("service_request_", "redblack"),
     ("ranking_rule_", "redblack"),
     ("redblack", "redblack"),
+    ("supervision_", "supervision"),
+    ("inspection_", "supervision"),
+    ("round_", "supervision"),
+    ("group_", "supervision"),
+    ("activity_", "supervision"),
+    ("exemplar_", "supervision"),
+    ("feedback_", "feedback"),
+    ("finding_", "feedback"),
+    ("questionnaire_", "questionnaires"),
+    ("brief_", "briefs"),
 )
 
 
@@ -147,6 +157,10 @@ ICONS = {
     "problem": "M12 3 2 20h20zM12 10v4M12 17h.01",
     "people": "M12 21s-7-4.5-7-10a4 4 0 0 1 7-2.6A4 4 0 0 1 19 11c0 5.5-7 10-7 10z",
     "ranking": "M8 21V11H3v10zM15.5 21V3h-5v18zM21 21v-7h-5v7",
+    "binoculars": "M6 4h3v4H6zM15 4h3v4h-3zM3 14a4 4 0 1 0 8 0 4 4 0 0 0-8 0zM13 14a4 4 0 1 0 8 0 4 4 0 0 0-8 0zM6 8l-2 5M18 8l2 5M11 13h2",
+    "form": "M5 3h14v18H5zM9 8h7M9 12h7M9 16h4M7 8h.01M7 12h.01M7 16h.01",
+    "doc": "M6 2h9l5 5v15H6zM14 2v6h6M9 13h8M9 17h8",
+    "reply": "M9 17l-5-5 5-5M4 12h11a5 5 0 0 1 5 5v2",
     "qr": "M3 3h7v7H3zM14 3h7v7h-7zM3 14h7v7H3zM14 14h3v3h-3zM18 18h3v3h-3zM14 20h2M20 14v2",
 }
 

@@ -1,0 +1,4 @@
+"""(to be written)"""
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -17,10 +17,12 @@ from dangjian.core.scoping import Perm, can
 from dangjian.rectification.models import Problem
 from dangjian.study.models import Questioning
 from dangjian.supervision import access
+from dangjian.supervision import demo as sup_demo
 from dangjian.supervision.demo import respondent_key
 from dangjian.supervision.models import (
     Activity,
     ActivityKind,
+    Brief,
     Exemplar,
     FeedbackStatus,
     Finding,
@@ -51,7 +53,12 @@ def _covered(rnd: Round) -> tuple[int, int]:
     return done, len(rus)
 
 
-def test_issue6_demo(monkeypatch):
+@pytest.mark.parametrize("through", ["domain", "orm"])
+def test_issue6_demo(monkeypatch, through):
+    """Through the supervision domain modules (plans, activities, workspace, questionnaires,
+    briefs), and with the ORM alone as the loader falls back when one is missing."""
+    if through == "orm":
+        monkeypatch.setattr(sup_demo, "_domain", lambda name: None)
     core_demo.discover()
     keep = {k: v for k, v in core_demo._loaders.items() if k in ("campaigns", "study", "supervision")}
     assert "supervision" in keep
@@ -143,9 +150,29 @@ def test_issue6_demo(monkeypatch):
     short = responses.annotate(n=Count("answers__item", distinct=True)).filter(n__lt=required)
     assert not short.exists()  # every required question answered
     member = User.objects.get(username="member")
-    assert not responses.filter(respondent_key=respondent_key("member", member.member.pk)).exists()  # left for the demo member
+    mine = [respondent_key(members_q.pk, "member", member.member.pk), respondent_key(members_q.pk, "user", member.pk)]
+    assert not responses.filter(respondent_key__in=mine).exists()  # left for the demo member
     units_q = Questionnaire.objects.get(audience="units")
     unit_answers = Response.objects.filter(questionnaire=units_q)
     assert 20 <= unit_answers.count() < 39 and not unit_answers.filter(user__isnull=True).exists()
     for r in unit_answers.select_related("user", "org"):
         assert can(r.user, Perm.ACT, r.org)
+
+    # ----------------------------------------------------------------- the issued brief
+    if sup_demo._domain("briefs") is None:
+        assert not Brief.objects.exists()
+        return
+    brief = Brief.objects.get()
+    assert brief.status == "issued" and brief.round == last and brief.kind == "round" and brief.number
+    assert last.ends_on <= brief.issued_on <= today
+    assert brief.figures["units_covered"] == brief.figures["units_assigned"] == RoundUnit.objects.filter(round=last).count()
+    assert brief.figures["activities"] == Activity.objects.filter(round=last).count()
+    assert brief.figures["problems"] == Finding.objects.filter(activity__round=last).count()
+    from docx import Document
+    from pypdf import PdfReader
+
+    with brief.docx.open("rb") as fh:
+        text = "\n".join(p.text for p in Document(fh).paragraphs)
+    assert brief.number in text
+    with brief.pdf.open("rb") as fh:
+        assert "".join(page.extract_text() for page in PdfReader(fh).pages).strip()

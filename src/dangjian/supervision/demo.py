@@ -131,9 +131,21 @@ SUGGESTIONS = ["建议增加实地研学", "希望学习内容更贴近教学科
                "希望多组织专题辅导报告", "学习时间安排希望避开教学高峰"]
 
 
-def respondent_key(kind: str, pk: int) -> str:
-    """An HMAC standing for one respondent (as the questionnaires' one-answer rule keeps it)."""
-    return hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{pk}".encode(), hashlib.sha256).hexdigest()
+def respondent_key(questionnaire_id: int, kind: str, pk: int) -> str:
+    """An HMAC standing for one respondent, in the questionnaires' own form ("q<id>:user<id>",
+    "q<id>:org<id>"); the bulk answers of members without accounts use "q<id>:member<id>"."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"q{questionnaire_id}:{kind}{pk}".encode(), hashlib.sha256).hexdigest()
+
+
+def _domain(name: str):
+    """The supervision domain module `name` (plans, activities, workspace, questionnaires,
+    briefs) when it exists; None otherwise (the loader then writes with the ORM, stamped)."""
+    from importlib import import_module
+
+    try:
+        return import_module(f"dangjian.supervision.{name}")
+    except ImportError:
+        return None
 
 
 def load(ctx: DemoContext) -> None:
@@ -232,36 +244,54 @@ class _Loader:
 
     # ------------------------------------------------------------------------- run
     def run(self) -> None:
-        self.plan = self.make_plan()
         last_end = self.today.replace(day=1) - dt.timedelta(days=1)
         last_start = last_end.replace(day=1)
         this_start = self.today.replace(day=1)
         next_month = (this_start + dt.timedelta(days=32)).replace(day=1)
-        self.last_round = self.make_round(f"{last_start:%Y年%m月}督查", last_start, last_end, RoundStatus.CLOSED,
+        self.plan = self.make_plan(last_start)
+        self.last_round = self.make_round(f"{last_start:%Y年%m月}督查", last_start, last_end,
                                           "动员部署和理论学习落实情况；读书班、专题党课开展情况。")
-        self.this_round = self.make_round(f"{this_start:%Y年%m月}督查", this_start, next_month - dt.timedelta(days=1), RoundStatus.ACTIVE,
-                                          "调查研究成果转化、检视整改问题清单和专题民主生活会准备情况。")
         self.cover(self.last_round, last_start, last_end, share=1.0)
+        self.close_round(self.last_round)
+        self.this_round = self.make_round(f"{this_start:%Y年%m月}督查", this_start, next_month - dt.timedelta(days=1),
+                                          "调查研究成果转化、检视整改问题清单和专题民主生活会准备情况。")
         self.cover(self.this_round, this_start, self.today, share=0.6)
         self.notices()
         self.questionnaires()
-        issue_round_brief(self.office, self.last_round)
+        self.brief = issue_round_brief(self.office, self.last_round, min(self.today, last_end + dt.timedelta(days=3)))
 
-    def make_plan(self) -> InspectionPlan:
-        plan = InspectionPlan(
-            campaign=self.campaign, org=self.root, title=f"{self.campaign.starts_on.year}年主题教育督查工作计划（“十百千”）",
-            starts_on=self.campaign.starts_on, ends_on=self.campaign.ends_on, target_units=sum(len(v) for v in self.units_of.values()),
-            target_branches=100, target_members=1000, created_by=self.office,
+    def make_plan(self, earliest: dt.date) -> InspectionPlan:
+        fields = dict(
+            title=f"{self.campaign.starts_on.year}年主题教育督查工作计划（“十百千”）",
+            starts_on=min(self.campaign.starts_on, earliest), ends_on=max(self.campaign.ends_on, self.today),
+            target_units=sum(len(v) for v in self.units_of.values()), target_branches=100, target_members=1000,
             note="按照“一月一督查、一月一通报”要求，巡回指导组对联系的二级单位党组织每月全覆盖督查；"
                  "全年督查党支部不少于100个、座谈访谈和随机提问党员不少于1000名。",
         )
+        plans = _domain("plans")
+        if plans is not None:
+            return plans.create_plan(self.office, self.campaign, plans.PlanData(**fields))
+        plan = InspectionPlan(campaign=self.campaign, org=self.root, created_by=self.office, **fields)
         stamp(plan, self.office, "制定督查计划").save()
         return plan
 
-    def make_round(self, name: str, starts: dt.date, ends: dt.date, status: str, focus: str) -> Round:
-        r = Round(plan=self.plan, name=name, starts_on=starts, ends_on=ends, focus=focus, status=status)
+    def make_round(self, name: str, starts: dt.date, ends: dt.date, focus: str) -> Round:
+        """A round split by the campaign's guidance assignments, under way."""
+        plans = _domain("plans")
+        if plans is not None:
+            r = plans.create_round(self.office, self.plan, plans.RoundData(name=name, starts_on=starts, ends_on=ends, focus=focus))
+            return plans.set_round_status(self.office, r, RoundStatus.ACTIVE)
+        r = Round(plan=self.plan, name=name, starts_on=starts, ends_on=ends, focus=focus, status=RoundStatus.ACTIVE)
         stamp(r, self.office, "安排督查轮次").save()
         RoundUnit.objects.bulk_create([RoundUnit(round=r, group=g, org=u) for g in self.groups for u in self.units_of[g.pk]])
+        return r
+
+    def close_round(self, r: Round) -> Round:
+        plans = _domain("plans")
+        if plans is not None:
+            return plans.set_round_status(self.office, r, RoundStatus.CLOSED)
+        r.status = RoundStatus.CLOSED
+        stamp(r, self.office, "结束本轮督查").save()
         return r
 
     def cover(self, rnd: Round, start: dt.date, end: dt.date, share: float) -> None:
@@ -286,40 +316,42 @@ class _Loader:
     def activity(self, rnd: Round, group, org: Org, kind: str, day: dt.date) -> Activity:
         self.n += 1
         user = self.recorder(group)
-        a = Activity(group=group, round=rnd, org=org, kind=kind, held_on=day, place=self.rng.choice(PLACES), created_by=user)
+        data = {"kind": kind, "held_on": day, "place": self.rng.choice(PLACES), "subject": "", "notes": ""}
         if kind == K.VISIT:
-            a.subject = self.rng.choice(VISIT_SUBJECTS)
-            a.notes = "单位主题教育组织有力，学习氛围浓厚；工作台账基本齐全。"
+            data["subject"] = self.rng.choice(VISIT_SUBJECTS)
+            data["notes"] = "单位主题教育组织有力，学习氛围浓厚；工作台账基本齐全。"
         elif kind in (K.SIT_IN, K.DOC_REVIEW):
             specs = SIT_IN if kind == K.SIT_IN else DOC_REVIEWS
             key, subject, notes = specs[self.n % len(specs)]
-            a.subject, a.notes = subject, notes
-            a.unit_task = self.unit_tasks.get((org.pk, key))
+            data.update(subject=subject, notes=notes, unit_task=self.unit_tasks.get((org.pk, key)))
             if kind == K.SIT_IN:
-                a.meeting_ref = subject.removeprefix("列席")
+                data["meeting_ref"] = subject.removeprefix("列席")
         elif kind == K.INTERVIEW:
-            a.subject = self.rng.choice(INTERVIEWS)
             pool = list(Member.objects.filter(subtree_q("org__path", org.path)).order_by("pk").values_list("name", flat=True)[:60])
             names = self.rng.sample(pool, min(len(pool), self.rng.randint(3, 8)))
-            a.interviewed_count = len(names) or 3
-            a.interviewees = "、".join(names)
-            a.notes = "党员普遍反映学习形式多样，希望多些结合业务的研讨和实地研学。"
+            data.update(subject=self.rng.choice(INTERVIEWS), interviewed_count=len(names) or 3, interviewees="、".join(names) or "党员代表",
+                        notes="党员普遍反映学习形式多样，希望多些结合业务的研讨和实地研学。")
         elif kind == K.SPOT_CHECK:
-            a.subject, a.records_checked = SPOT_CHECKS[self.n % len(SPOT_CHECKS)]
-            a.notes = "记录总体规范，个别会议记录要素不全。"
+            data["subject"], data["records_checked"] = SPOT_CHECKS[self.n % len(SPOT_CHECKS)]
+            data["notes"] = "记录总体规范，个别会议记录要素不全。"
         else:
-            a.subject = "随机提问党员应知应会"
-        stamp(a, user, "记录督查活动").save()
-        present = self.seats[group.pk]
-        if present:
-            a.members_present.set(present[: 2 + self.n % 2])
+            data["subject"] = "随机提问党员应知应会"
+        present = self.seats[group.pk][: 2 + self.n % 2]
+        acts = _domain("activities")
+        if acts is not None:
+            a = acts.record_activity(user, group, org, {**data, "members_present": [s.pk for s in present]}, round=rnd)
+        else:
+            a = Activity(group=group, round=rnd, org=org, created_by=user, **data)
+            stamp(a, user, "记录督查活动").save()
+            a.members_present.set(present)
         Activity.objects.filter(pk=a.pk).update(created_at=_at(day, 16))
         if kind == K.QUESTIONING:
             self.question(a, user)
         return a
 
     def question(self, activity: Activity, user) -> None:
-        """Three questions for a member of the unit, through study.questioning."""
+        """Three questions for a member of the unit, through study.questioning (linked to the
+        activity)."""
         from django.core.exceptions import PermissionDenied, ValidationError
 
         from dangjian.study import questioning as sq
@@ -328,55 +360,78 @@ class _Loader:
         member = self.member_of(activity.org)
         if member is None:
             return
+        acts = _domain("activities")
         try:
-            q = sq.draw_questioning(user, member, 3, rng=self.rng)
+            if acts is not None:
+                q = acts.draw_for_activity(user, activity, member, 3)
+            else:
+                q = sq.draw_questioning(user, member, 3, rng=self.rng)
         except (PermissionDenied, ValidationError):
             return
         marks = [{"question": item["question"], "correct": self.rng.random() < 0.78, "given": ""} for item in q.items]
-        sq.record_questioning(user, q, marks, note=f"{activity.held_on:%m月%d日}督查随机提问", activity_ref=f"supervision.Activity:{activity.pk}")
+        note = f"{activity.held_on:%m月%d日}督查随机提问"
+        if acts is not None:
+            acts.mark_for_activity(user, activity, q.pk, marks, note)
+        else:
+            sq.record_questioning(user, q, marks, note=note, activity_ref=f"supervision.Activity:{activity.pk}")
         Questioning.objects.filter(pk=q.pk).update(asked_at=_at(activity.held_on, 15))
-        activity.notes = f"对{member.name}随机提问3题。"
-        Activity.objects.filter(pk=activity.pk).update(notes=activity.notes)
+        Activity.objects.filter(pk=activity.pk).update(notes=f"对{member.name}随机提问3题。")
         self.questionings += 1
 
     def finding(self, activity: Activity, unit: Org) -> Finding:
         """A problem on the unit's list (source inspection, open at once: the group acts for the
-        committee) and its feedback; some answered by the unit."""
+        committee) and its feedback; most answered by the unit a few days later."""
         from dangjian.rectification import problems as rp
         from dangjian.rectification.models import Problem
 
         aspect_i, title, feedback, measure = FINDINGS[self.n % len(FINDINGS)]
         user = activity.created_by or self.office
         day = activity.held_on
-        data = {"source": "inspection", "aspect": self.aspects[aspect_i % len(self.aspects)], "found_on": day, "title": title,
-                "description": feedback, "leader": "单位党组织书记", "owner": "支部书记", "due_on": day + dt.timedelta(days=45),
-                "target": "问题整改到位", "campaign": self.campaign, "activity_ref": f"supervision.Activity:{activity.pk}"}
-        problem = rp.create_problem(system_actor(), activity.org, data, [{"text": measure, "due_on": day + dt.timedelta(days=30), "owner": "支部书记"}],
-                                    submit_now=True)
-        Problem.objects.filter(pk=problem.pk).update(created_by=user)
-        f = Finding(activity=activity, org=activity.org, problem=problem, feedback=feedback, created_by=user)
-        stamp(f, user, "督查反馈").save()
+        problem = {"aspect": self.aspects[aspect_i % len(self.aspects)], "found_on": day, "title": title, "description": feedback,
+                   "leader": "单位党组织书记", "owner": "支部书记", "due_on": day + dt.timedelta(days=45), "target": "问题整改到位"}
+        acts = _domain("activities")
+        if acts is not None:
+            f = acts.add_finding(user, activity, feedback, problem)
+        else:
+            data = {**problem, "source": "inspection", "campaign": self.campaign, "activity_ref": f"supervision.Activity:{activity.pk}"}
+            prob = rp.create_problem(system_actor(), activity.org, data, submit_now=True)
+            Problem.objects.filter(pk=prob.pk).update(created_by=user)
+            f = Finding(activity=activity, org=activity.org, problem=prob, feedback=feedback, created_by=user)
+            stamp(f, user, "督查反馈").save()
+        Finding.objects.filter(pk=f.pk).update(created_at=_at(day, 17))
         answerer = self.admin_of.get(unit.pk)
         if answerer is not None and self.n % 5 != 0 and day < self.today - dt.timedelta(days=2):
-            f.answer, f.status = ANSWERS[self.n % len(ANSWERS)], FeedbackStatus.ANSWERED
-            f.answered_by, f.answered_at = answerer, _at(min(self.today, day + dt.timedelta(days=3)), 10)
-            stamp(f, answerer, "回复督查反馈").save()
-        Finding.objects.filter(pk=f.pk).update(created_at=_at(day, 17))
+            answer = ANSWERS[self.n % len(ANSWERS)]
+            rp.add_measure(answerer, f.problem, text=measure, due_on=day + dt.timedelta(days=30), owner="支部书记")
+            if acts is not None:
+                f = acts.answer_feedback(answerer, f, answer)
+            else:
+                f.answer, f.status, f.answered_by, f.answered_at = answer, FeedbackStatus.ANSWERED, answerer, timezone.now()
+                stamp(f, answerer, "单位回复").save()
+            Finding.objects.filter(pk=f.pk).update(answered_at=_at(min(self.today, day + dt.timedelta(days=3)), 10))
         return f
 
     def exemplar(self, activity: Activity) -> Exemplar:
         title, description = EXEMPLARS[self.n % len(EXEMPLARS)]
         user = activity.created_by or self.office
-        e = Exemplar(activity=activity, org=activity.org, title=title, description=description, created_by=user)
-        stamp(e, user, "典型经验").save()
+        acts = _domain("activities")
+        if acts is not None:
+            e = acts.add_exemplar(user, activity, title, description)
+        else:
+            e = Exemplar(activity=activity, org=activity.org, title=title, description=description, created_by=user)
+            stamp(e, user, "记录典型经验").save()
         Exemplar.objects.filter(pk=e.pk).update(created_at=_at(activity.held_on, 18))
         return e
 
     def notices(self) -> None:
+        ws = _domain("workspace")
         for i, group in enumerate(self.groups):
             user = self.recorder(group)
             for j, (title, body) in enumerate(NOTICES[: 1 + i % 2]):
-                n = GroupNotice.objects.create(group=group, title=title, body=body, created_by=user)
+                if ws is not None:
+                    n = ws.create_notice(user, group, title, body)
+                else:
+                    n = GroupNotice.objects.create(group=group, title=title, body=body, created_by=user)
                 GroupNotice.objects.filter(pk=n.pk).update(created_at=_at(self.today - dt.timedelta(days=2 + 5 * j), 9))
 
     # ------------------------------------------------------------------------- questionnaires
@@ -391,70 +446,104 @@ class _Loader:
         self.unit_answers(units_q, published)
 
     def questionnaire(self, title, audience, anonymous, deadline, published, items, intro) -> Questionnaire:
-        q = Questionnaire(org=self.root, campaign=self.campaign, title=title, intro=intro, audience=audience, anonymous=anonymous,
-                          deadline=deadline, status=QuestionnaireStatus.PUBLISHED, published_at=published, created_by=self.office,
-                          target_kinds=[OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH] if audience == Audience.UNITS else [])
-        stamp(q, self.office, "发布问卷").save()
-        QItem.objects.bulk_create([QItem(questionnaire=q, section=s, order=i, kind=kind, text=text, options=opts, scale_max=5, required=req)
-                                   for i, (s, kind, text, opts, req) in enumerate(items, start=1)])
+        kinds = [OrgKind.COMMITTEE, OrgKind.GENERAL_BRANCH] if audience == Audience.UNITS else []
+        rows = [{"section": s, "kind": kind, "text": text, "options": opts, "scale_max": 5, "required": req}
+                for s, kind, text, opts, req in items]
+        qs = _domain("questionnaires")
+        if qs is not None:
+            q = qs.create_questionnaire(self.office, self.root, {
+                "title": title, "intro": intro, "audience": audience, "target_kinds": kinds, "anonymous": anonymous,
+                "deadline": deadline, "campaign": self.campaign, "items": rows})
+            qs.publish(self.office, q)
+        else:
+            q = Questionnaire(org=self.root, campaign=self.campaign, title=title, intro=intro, audience=audience, anonymous=anonymous,
+                              deadline=deadline, status=QuestionnaireStatus.PUBLISHED, published_at=timezone.now(),
+                              created_by=self.office, target_kinds=kinds)
+            stamp(q, self.office, "发布问卷").save()
+            QItem.objects.bulk_create([QItem(questionnaire=q, order=i, **row) for i, row in enumerate(rows, start=1)])
+        Questionnaire.objects.filter(pk=q.pk).update(published_at=published)
+        q.refresh_from_db()
         return q
 
-    def _answers(self, response: Response, items: list[QItem], bias: float) -> list[Answer]:
-        rng, out = self.rng, []
+    def _answers(self, items: list[QItem], bias: float) -> dict:
+        """{item id: option | [options] | value | text} as a respondent fills the form."""
+        rng, out = self.rng, {}
         for item in items:
             if item.kind == "single":
                 weights = [max(0.05, bias - 0.3 * i) for i in range(len(item.options))]
-                out.append(Answer(response=response, item=item, option=rng.choices(range(len(item.options)), weights)[0]))
+                out[item.pk] = rng.choices(range(len(item.options)), weights)[0]
             elif item.kind == "multiple":
                 if not item.required and rng.random() < 0.3:
                     continue
-                chosen = sorted(rng.sample(range(len(item.options)), rng.randint(1, min(3, len(item.options)))))
-                out.extend(Answer(response=response, item=item, option=o) for o in chosen)
+                out[item.pk] = sorted(rng.sample(range(len(item.options)), rng.randint(1, min(3, len(item.options)))))
             elif item.kind == "scale":
-                out.append(Answer(response=response, item=item, value=rng.choices([1, 2, 3, 4, 5], [1, 2, 6, 14, 12])[0]))
+                out[item.pk] = rng.choices([1, 2, 3, 4, 5], [1, 2, 6, 14, 12])[0]
             elif rng.random() < 0.25:
-                out.append(Answer(response=response, item=item, text=rng.choice(SUGGESTIONS)))
+                out[item.pk] = rng.choice(SUGGESTIONS)
         return out
 
+    @staticmethod
+    def _rows(response: Response, items: list[QItem], answers: dict) -> list[Answer]:
+        rows = []
+        for item in items:
+            value = answers.get(item.pk)
+            if value is None:
+                continue
+            if item.kind == "single":
+                rows.append(Answer(response=response, item=item, option=value))
+            elif item.kind == "multiple":
+                rows.extend(Answer(response=response, item=item, option=o) for o in value)
+            elif item.kind == "scale":
+                rows.append(Answer(response=response, item=item, value=value))
+            else:
+                rows.append(Answer(response=response, item=item, text=value))
+        return rows
+
     def member_answers(self, q: Questionnaire, published) -> None:
-        """A few hundred anonymous answers of members (the demo member `member` has not answered)."""
-        items = list(q.items.order_by("order"))
+        """A few hundred anonymous answers of members, written in bulk (most demo members have no
+        account; the demo member `member` has not answered and finds it waiting)."""
+        items = list(q.items.order_by("order", "pk"))
         demo_member = Member.objects.filter(user__username="member").values_list("pk", flat=True).first()
         members = list(Member.objects.filter(subtree_q("org__path", self.root.path)).exclude(pk=demo_member).order_by("pk").values_list("pk", "org_id"))
         chosen = self.rng.sample(members, min(320, len(members)))
         seconds = max(3600, int((timezone.now() - published).total_seconds()))
         responses = Response.objects.bulk_create([
-            Response(questionnaire=q, respondent_key=respondent_key("member", pk), org_id=org_id,
+            Response(questionnaire=q, respondent_key=respondent_key(q.pk, "member", pk), org_id=org_id,
                      submitted_at=published + dt.timedelta(seconds=self.rng.randint(0, seconds - 60)))
             for pk, org_id in chosen])
         if not all(r.pk for r in responses):  # backends without RETURNING ids
             responses = list(Response.objects.filter(questionnaire=q).order_by("pk"))
         answers = []
         for r in responses:
-            answers.extend(self._answers(r, items, 1.0))
+            answers.extend(self._rows(r, items, self._answers(items, 1.0)))
         Answer.objects.bulk_create(answers, batch_size=2000)
 
     def unit_answers(self, q: Questionnaire, published) -> None:
         """Named answers of about three quarters of the units, by their admins."""
-        items = list(q.items.order_by("order"))
+        items = list(q.items.order_by("order", "pk"))
         units = [g for group in self.groups for g in self.units_of[group.pk]]
         answered = [u for i, u in enumerate(units) if i % 4 != 3 and u.pk in self.admin_of]
         seconds = max(3600, int((timezone.now() - published).total_seconds()))
+        qs = _domain("questionnaires")
         for unit in answered:
             user = self.admin_of[unit.pk]
-            r = Response.objects.create(questionnaire=q, respondent_key=respondent_key("unit", unit.pk), user=user, org=unit,
-                                        submitted_at=published + dt.timedelta(seconds=self.rng.randint(0, seconds - 60)))
-            Answer.objects.bulk_create(self._answers(r, items, 1.4))
+            answers = self._answers(items, 1.4)
+            if qs is not None:
+                r = qs.submit(user, q, {str(k): v for k, v in answers.items()}, org=unit)
+            else:
+                r = Response.objects.create(questionnaire=q, respondent_key=respondent_key(q.pk, "org", unit.pk), user=user, org=unit)
+                Answer.objects.bulk_create(self._rows(r, items, answers))
+            Response.objects.filter(pk=r.pk).update(submitted_at=published + dt.timedelta(seconds=self.rng.randint(0, seconds - 60)))
 
 
-def issue_round_brief(user, rnd: Round) -> Brief | None:
-    """The round's brief (督查专报), generated from the records and issued. Waits for
-    supervision.briefs (S4): until it exists, no brief is made."""
-    try:
-        from dangjian.supervision import briefs  # noqa: F401
-    except ImportError:
+def issue_round_brief(user, rnd: Round, issued_on: dt.date) -> Brief | None:
+    """The round's brief (督查专报), generated from the records and issued (docx and pdf
+    stored) through supervision.briefs; None while that module does not exist."""
+    briefs = _domain("briefs")
+    if briefs is None:
         return None
-    return None
+    brief = briefs.create_brief(user, kind="round", round=rnd)
+    return briefs.issue_brief(user, brief, issued_on=issued_on)
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

@@ -344,7 +344,7 @@ def add_finding(user, activity: Activity, feedback: str, problem: dict) -> Findi
         prob = create_problem(system_actor(), activity.org, data, submit_now=True)
         if getattr(user, "pk", None):
             type(prob).objects.filter(pk=prob.pk).update(created_by=user)
-            prob.created_by = user
+        prob.refresh_from_db()
         finding = Finding(activity=activity, org=activity.org, problem=prob, feedback=feedback,
                           created_by=user if getattr(user, "pk", None) else None)
         stamp(finding, user, "督查反馈")

@@ -99,4 +99,49 @@ PAGE_CASES = [
     Case("feedback_answer", "act", method="POST", kwargs=_fpk, data=lambda w, t: {"answer": "已补齐学习记录"}),
 ]
 
-API_CASES: list = []
+
+
+def _aid(w, t):
+    return {"activity_id": _act(w, t).pk}
+
+
+def _fid(w, t):
+    return {"finding_id": _finding(w, t).pk}
+
+
+def _activity_body(w, t):
+    return {"group": _group(w, t).pk, "org": org_of(w, t).code, "kind": "spot_check", "held_on": timezone.localdate().isoformat(),
+            "subject": "抽查会议记录", "records_checked": "支部会议记录本"}
+
+
+def _drawn(client, w, t, user):
+    from dangjian.study.models import Questioning
+
+    q = Questioning.objects.create(member=member_of(w, t), org=member_of(w, t).org, activity_ref=f"supervision.Activity:{_act(w, t).pk}",
+                                   items=[{"question": w.q_judge.pk, "kind": "judge", "stem": "s", "options": [], "answer": ["对"],
+                                           "given": "", "correct": None}])
+    return {"activity_id": _act(w, t).pk, "questioning_id": q.pk}
+
+
+def _finding_body(w, t):
+    return {"activity": _act(w, t).pk, "feedback": "请规范记录", "title": "记录不规范", "aspect": w.aspect.pk, "leader": "书记",
+            "owner": "委员", "due_on": (timezone.localdate() + dt.timedelta(days=30)).isoformat()}
+
+
+API_CASES = [
+    Case(f"GET {V}/activities", "login"),
+    Case(f"POST {V}/activities", "group", method="POST", data=_activity_body, refused=(403, 404, 422)),
+    Case(f"GET {V}/activities/{{activity_id}}", "group", kwargs=_aid),
+    Case(f"PATCH {V}/activities/{{activity_id}}", "group", method="PATCH", kwargs=_aid, data=lambda w, t: {"notes": "补充记录"}),
+    Case(f"POST {V}/activities/{{activity_id}}/photos", "group", method="POST", kwargs=_aid, multipart=True, data=_photo),
+    Case(f"POST {V}/activities/{{activity_id}}/questionings", "group", method="POST", kwargs=_aid,
+         data=lambda w, t: {"member": member_of(w, t).pk, "count": 1}),
+    Case(f"POST {V}/activities/{{activity_id}}/questionings/{{questioning_id}}/marks", "group", method="POST", prepare=_drawn,
+         data=lambda w, t: {"marks": [{"question": w.q_judge.pk, "correct": True}]}, changes=False),  # an update: no row added
+    Case(f"POST {V}/findings", "group", method="POST", data=_finding_body),
+    Case(f"GET {V}/feedback", "login"),
+    Case(f"GET {V}/feedback/{{finding_id}}", "view", kwargs=_fid),
+    Case(f"POST {V}/feedback/{{finding_id}}/answer", "act", method="POST", kwargs=_fid, data=lambda w, t: {"answer": "已整改"}),
+    Case(f"GET {V}/exemplars", "login"),
+    Case(f"POST {V}/exemplars", "group", method="POST", data=lambda w, t: {"activity": _act(w, t).pk, "title": "经验", "description": "做法"}),
+]

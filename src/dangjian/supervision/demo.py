@@ -175,9 +175,9 @@ def load(ctx: DemoContext) -> None:
 
 
 def _describe(ctx: DemoContext) -> None:
-    ctx.notes.append("督促指导：上月督查轮次已结束（十个巡回指导组全覆盖，督查专报已印发），本月轮次进行中（部分单位待督查）；"
-                     "guide / guide01…guide10 账号在“督促指导”中查看本组工作台、记录督查活动；各单位 unit_admin、dj02_admin… 在“督查反馈”中回复；"
-                     "member 账号可填写“主题教育开展情况调查问卷”。")
+    ctx.notes.append("督导检查：上月督查轮次已结束（十个巡回指导组全覆盖，督查专报已印发，见“督查专报”），本月轮次进行中（部分单位待督查）；"
+                     "guide、guide01…guide10 账号在“督导检查”中打开本组工作台、记录督查活动；被督查单位的 unit_admin、dj02_admin… 在“督查反馈”中回复；"
+                     "member 账号在“问卷”中可填写“主题教育开展情况调查问卷”。")
 
 
 class _Loader:
@@ -251,11 +251,11 @@ class _Loader:
         self.plan = self.make_plan(last_start)
         self.last_round = self.make_round(f"{last_start:%Y年%m月}督查", last_start, last_end,
                                           "动员部署和理论学习落实情况；读书班、专题党课开展情况。")
-        self.cover(self.last_round, last_start, last_end, share=1.0)
+        self.cover(self.last_round, last_start, last_end, complete=True)
         self.close_round(self.last_round)
         self.this_round = self.make_round(f"{this_start:%Y年%m月}督查", this_start, next_month - dt.timedelta(days=1),
                                           "调查研究成果转化、检视整改问题清单和专题民主生活会准备情况。")
-        self.cover(self.this_round, this_start, self.today, share=0.6)
+        self.cover(self.this_round, this_start, self.today, complete=False)
         self.notices()
         self.questionnaires()
         self.brief = issue_round_brief(self.office, self.last_round, min(self.today, last_end + dt.timedelta(days=3)))
@@ -294,13 +294,13 @@ class _Loader:
         stamp(r, self.office, "结束本轮督查").save()
         return r
 
-    def cover(self, rnd: Round, start: dt.date, end: dt.date, share: float) -> None:
-        """Each group visits its units in the round (all of them, or `share` of them; the guide's
-        group keeps one unit left in an open round)."""
+    def cover(self, rnd: Round, start: dt.date, end: dt.date, complete: bool) -> None:
+        """Each group visits its units in the round: all of them (`complete`), or (a round under
+        way) all but one or two, so the coverage table has units left (the guide's group two)."""
         span = max(0, (end - start).days)
         for gi, group in enumerate(self.groups):
             units = self.units_of[group.pk]
-            keep = len(units) if share >= 1 else max(1, min(len(units) - 1, round(len(units) * share)))
+            keep = len(units) if complete else max(1, len(units) - (2 if gi % 3 == 0 else 1))
             for ui, unit in enumerate(units[:keep]):
                 day = start + dt.timedelta(days=self.rng.randint(0, span))
                 visit = self.activity(rnd, group, unit, K.VISIT, day)

@@ -133,6 +133,9 @@ def test_issue6_demo(monkeypatch, through):
         assert p.created_by_id == f.activity.created_by_id
         if f.status == FeedbackStatus.ANSWERED:
             assert f.answer and f.answered_at and can(f.answered_by, Perm.ACT, f.org)
+    unit_admin = User.objects.get(username="unit_admin")
+    mine = [f for f in findings if can(unit_admin, Perm.ACT, f.org)]
+    assert {f.status for f in mine} == {FeedbackStatus.SENT, FeedbackStatus.ANSWERED}  # the demo unit has one to answer
     statuses = set(findings.values_list("status", flat=True))
     assert statuses == {FeedbackStatus.SENT, FeedbackStatus.ANSWERED}
     assert Exemplar.objects.count() >= 5

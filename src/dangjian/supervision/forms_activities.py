@@ -12,7 +12,7 @@ from dangjian.supervision.models import ActivityKind
 
 class ActivityForm(ChineseFormMixin, forms.Form):
     kind = forms.ChoiceField(label="督查方式", choices=ActivityKind.choices, widget=forms.RadioSelect)
-    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     place = forms.CharField(label="地点", max_length=200, required=False)
     subject = forms.CharField(label="督查内容", max_length=200, help_text="如：列席动员部署会、抽查支部会议记录")
     members_present = forms.ModelMultipleChoiceField(label="参加的指导组成员", queryset=Seat.objects.none(), required=False,
@@ -54,7 +54,7 @@ class FindingForm(ChineseFormMixin, forms.Form):
     description = forms.CharField(label="具体表现", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     leader = forms.CharField(label="责任领导", max_length=50)
     owner = forms.CharField(label="责任人", max_length=50)
-    due_on = forms.DateField(label="整改时限", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(label="整改时限", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, **kwargs):
         from dangjian.rectification.models import Aspect

@@ -12,7 +12,7 @@ class BriefCreateForm(forms.Form):
     round = forms.ModelChoiceField(label="督查轮次（督查专报）", queryset=Round.objects.none(), required=False,
                                    empty_label="— 请选择 —")
     month = forms.CharField(label="月份（月度汇总）", required=False, max_length=7,
-                            widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}))
+                            widget=forms.TextInput(attrs={"placeholder": "YYYY-MM，如 2026-11", "inputmode": "numeric"}))
     org = forms.CharField(label="印发单位编码（月度汇总）", required=False, max_length=32)
     title = forms.CharField(label="标题（可不填，按类型自动生成）", required=False, max_length=200)
 

@@ -94,7 +94,7 @@ def brief_detail(request, pk: int):
     return render(request, "supervision/briefs/brief_detail.html", {
         "brief": brief, "figures": figures, "tables": figure_tables(figures), "footnote": FOOTNOTE,
         "may_manage": b.may_manage_brief(user, brief.org, brief.campaign), "draft": brief.status == BriefStatus.DRAFT,
-        "history": history_rows(brief, limit=50),
+        "history": history_rows(brief, limit=50), "computed_at": (figures.get("computed_at") or "").replace("T", " ")[:16],
     })
 
 

@@ -176,6 +176,15 @@ def test_pages_create_plan_round_and_edit_split(world, client, login):
     assert res.status_code == 200 and "轮次日期须在计划期限内" in res.content.decode()
     rnd.refresh_from_db()
     assert rnd.name == "2027年1月督查" and rnd.status == "active" and rnd.units.count() == 1
+    # The paste box: errors name the line, nothing changes; a good paste replaces the split.
+    base = {"name": rnd.name, "starts_on": "2027-01-01", "ends_on": "2027-01-31", "status": "active", "split_form": "1"}
+    res = client.post(reverse("round_edit", args=[rnd.pk]), base | {"name": "不该保存", "split_text": "UA,第一巡回指导组\nUB,第九组"})
+    assert res.status_code == 200 and "第2行：没有名为“第九组”的指导组" in res.content.decode()
+    rnd.refresh_from_db()
+    assert rnd.name == "2027年1月督查" and rnd.units.count() == 1
+    res = client.post(reverse("round_edit", args=[rnd.pk]), base | {"split_text": "UA,第二巡回指导组\nUB,第一巡回指导组"})
+    assert res.status_code == 302
+    assert set(rnd.units.values_list("org_id", "group_id")) == {(w.unit_a.pk, w.group2.pk), (w.unit_b.pk, w.group1.pk)}
 
 
 def test_home_for_office_and_guide(world, client, login):

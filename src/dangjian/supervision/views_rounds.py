@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 
@@ -16,6 +17,8 @@ from dangjian.supervision import plans as p
 from dangjian.supervision import workspace as ws
 from dangjian.supervision.forms_rounds import NoticeForm, PlanForm, RoundForm
 from dangjian.supervision.models import InspectionPlan, Round, RoundStatus, RoundUnit
+
+PER_PAGE = 100
 
 
 def _int(value) -> int | None:
@@ -149,7 +152,10 @@ def round_edit(request, pk: int):
                 g = _int(request.POST.get(f"unit_{row['org'].pk}"))
                 if g:
                     split[row["org"].pk] = g
+        pasted = request.POST.get("split_text", "").strip()
         try:
+            if pasted and request.POST.get("split_form") == "1":
+                split = p.split_code_lines(rnd, pasted)
             with transaction.atomic():
                 p.update_round(user, rnd, _round_data(d))
                 if request.POST.get("split_form") == "1" and split != current:
@@ -166,7 +172,7 @@ def round_edit(request, pk: int):
             return redirect("round_detail", pk=rnd.pk)
     return render(request, "supervision/rounds/round_form.html", {
         "form": form, "plan": plan, "round": rnd, "groups": groups, "split_rows": split_rows, "split_error": split_error,
-        "closed": rnd.status == RoundStatus.CLOSED, "title": f"修改 {rnd.name}",
+        "closed": rnd.status == RoundStatus.CLOSED, "title": f"修改 {rnd.name}", "split_text": request.POST.get("split_text", ""),
     })
 
 
@@ -181,8 +187,9 @@ def round_detail(request, pk: int):
     if only_left:
         rows = rows.filter(visited=False)
     coverage = p.coverage_by_group(user, rnd)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "supervision/rounds/round_detail.html", {
-        "round": rnd, "plan": rnd.plan, "rows": list(rows), "coverage": coverage, "group_id": group_id, "only_left": only_left,
+        "round": rnd, "plan": rnd.plan, "rows": page, "page": page, "coverage": coverage, "group_id": group_id, "only_left": only_left,
         "manage": p.may_manage_plan(user, rnd.plan),
         "history": present_history(user, Round, history_rows(rnd, limit=50)),
     })

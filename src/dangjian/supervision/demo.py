@@ -127,7 +127,10 @@ UNIT_Q = [
     ("一、工作开展", "scale", "本单位主题教育总体推进情况自评", [], True),
     ("二、困难和建议", "text", "开展主题教育中遇到的困难和需要的支持", [], False),
 ]
-SUGGESTIONS = ["建议增加实地研学", "希望学习内容更贴近教学科研实际", "减少材料报送，多些面对面交流", "建议加强青年党员学习引导",
+CATEGORY_OPTION = {"staff": 0, "student": 1, "retired": 2}  # MEMBER_Q's first question
+SUGGESTIONS = ["建议把集中学习和教研活动结合起来", "希望读书班多安排交流研讨", "检视问题要具体到人到事", "整改情况应及时向党员通报",
+               "建议为离退休党员提供线上学习指导", "学生党员希望多开展志愿服务实践",
+               "建议增加实地研学", "希望学习内容更贴近教学科研实际", "减少材料报送，多些面对面交流", "建议加强青年党员学习引导",
                "希望多组织专题辅导报告", "学习时间安排希望避开教学高峰"]
 
 
@@ -439,7 +442,7 @@ class _Loader:
 
     # ------------------------------------------------------------------------- questionnaires
     def questionnaires(self) -> None:
-        deadline = timezone.make_aware(dt.datetime.combine(self.this_round.ends_on, dt.time(23, 59)))
+        deadline = timezone.make_aware(dt.datetime.combine(max(self.this_round.ends_on, self.today + dt.timedelta(days=7)), dt.time(23, 59)))
         published = _at(max(self.this_round.starts_on, self.today - dt.timedelta(days=10)), 9)
         members_q = self.questionnaire("主题教育开展情况调查问卷", Audience.MEMBERS, True, deadline, published, MEMBER_Q,
                                        "为了解主题教育开展情况，听取党员意见建议，特开展本次调查。问卷匿名填写，约需3分钟。")
@@ -468,17 +471,21 @@ class _Loader:
         q.refresh_from_db()
         return q
 
-    def _answers(self, items: list[QItem], bias: float) -> dict:
-        """{item id: option | [options] | value | text} as a respondent fills the form."""
+    def _answers(self, items: list[QItem], bias: float, category: str = "") -> dict:
+        """{item id: option | [options] | value | text} as a respondent fills the form (the
+        members' first question, their category, answered as it is)."""
         rng, out = self.rng, {}
         for item in items:
-            if item.kind == "single":
+            if item.kind == "single" and item.order == 1 and category in CATEGORY_OPTION:
+                out[item.pk] = CATEGORY_OPTION[category]
+            elif item.kind == "single":
                 weights = [max(0.05, bias - 0.3 * i) for i in range(len(item.options))]
                 out[item.pk] = rng.choices(range(len(item.options)), weights)[0]
             elif item.kind == "multiple":
                 if not item.required and rng.random() < 0.3:
                     continue
-                out[item.pk] = sorted(rng.sample(range(len(item.options)), rng.randint(1, min(3, len(item.options)))))
+                chosen = [i for i in range(len(item.options)) if rng.random() < 0.6 - 0.1 * i]
+                out[item.pk] = chosen or [rng.randrange(len(item.options))]
             elif item.kind == "scale":
                 out[item.pk] = rng.choices([1, 2, 3, 4, 5], [1, 2, 6, 14, 12])[0]
             elif rng.random() < 0.25:
@@ -507,18 +514,19 @@ class _Loader:
         account; the demo member `member` has not answered and finds it waiting)."""
         items = list(q.items.order_by("order", "pk"))
         demo_member = Member.objects.filter(user__username="member").values_list("pk", flat=True).first()
-        members = list(Member.objects.filter(subtree_q("org__path", self.root.path)).exclude(pk=demo_member).order_by("pk").values_list("pk", "org_id"))
+        members = list(Member.objects.filter(subtree_q("org__path", self.root.path)).exclude(pk=demo_member).order_by("pk")
+                       .values_list("pk", "org_id", "category"))
         chosen = self.rng.sample(members, min(320, len(members)))
         seconds = max(3600, int((timezone.now() - published).total_seconds()))
         responses = Response.objects.bulk_create([
             Response(questionnaire=q, respondent_key=respondent_key(q.pk, "member", pk), org_id=org_id,
                      submitted_at=published + dt.timedelta(seconds=self.rng.randint(0, seconds - 60)))
-            for pk, org_id in chosen])
+            for pk, org_id, _ in chosen])
         if not all(r.pk for r in responses):  # backends without RETURNING ids
             responses = list(Response.objects.filter(questionnaire=q).order_by("pk"))
         answers = []
-        for r in responses:
-            answers.extend(self._rows(r, items, self._answers(items, 1.0)))
+        for r, (_, _, category) in zip(responses, chosen, strict=True):
+            answers.extend(self._rows(r, items, self._answers(items, 1.0, category)))
         Answer.objects.bulk_create(answers, batch_size=2000)
 
     def unit_answers(self, q: Questionnaire, published) -> None:

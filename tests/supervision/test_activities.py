@@ -261,3 +261,12 @@ def test_lists_cost_constant_queries(world, client, login, name):
         body = client.get(url).content.decode()
     assert len(big) == len(small)
     assert ("走访11" in body) or ("意见11" in body) or ("经验11" in body)
+
+
+def test_history_names_members_present(world, client, login):
+    w = world
+    act = sa.record_activity(w.guide, w.group1, w.b1, _visit(members_present=[w.group1.seats.first()]))
+    login(w.guide)
+    body = client.get(reverse("activity_detail", args=[act.pk])).content.decode()
+    assert "参加的指导组成员：</span>（无） → 指导组组长" in body
+    assert "'seat'" not in body

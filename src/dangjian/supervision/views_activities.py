@@ -109,8 +109,27 @@ def activity_detail(request, pk: int):
     return render(request, "supervision/activities/activity_detail.html", {
         "a": act, "may_record": may, "photos": list(act.photos.all()), "seats": list(act.members_present.all()),
         "findings": findings, "exemplars": list(act.exemplars.all()), "questionings": list(sa.activity_questionings(act)),
-        "photo_form": PhotoForm(), "history": present_history(user, Activity, history_rows(act)),
+        "photo_form": PhotoForm(), "history": _activity_history(user, act),
     })
+
+
+def _activity_history(user, act: Activity) -> list[dict]:
+    """The history, with the members present shown by name (simple-history gives m2m rows)."""
+    from dangjian.campaigns.models import Seat
+
+    rows = present_history(user, Activity, history_rows(act))
+    label = str(Activity._meta.get_field("members_present").verbose_name)
+    ids = {d.get("seat") for r in rows for c in r["changes"] if c["field"] == label for v in (c["old"], c["new"])
+           for d in (v if isinstance(v, list) else []) if isinstance(d, dict)}
+    names = dict(Seat.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    for r in rows:
+        for c in r["changes"]:
+            if c["field"] == label:
+                for key in ("old", "new"):
+                    v = c[key]
+                    if isinstance(v, list):
+                        c[key] = "、".join(names.get(d.get("seat"), "?") for d in v if isinstance(d, dict)) or "（无）"
+    return rows
 
 
 @login_required

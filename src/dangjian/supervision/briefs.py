@@ -302,7 +302,7 @@ def issue_brief(user, brief: Brief, *, issued_on: dt.date | None = None) -> Brie
     with transaction.atomic():
         # One issue at a time per org: the numbers follow each other.
         Org.objects.select_for_update().filter(pk=brief.org_id).first()
-        brief = Brief.objects.select_for_update().select_related("org", "round", "campaign").get(pk=brief.pk)
+        brief = Brief.objects.select_for_update(of=("self",)).select_related("org", "round", "campaign").get(pk=brief.pk)
         if brief.status == BriefStatus.ISSUED:
             raise ValidationError({"__all__": ISSUED_MESSAGE})
         issued_on = issued_on or timezone.localdate()

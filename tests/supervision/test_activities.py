@@ -270,3 +270,11 @@ def test_history_names_members_present(world, client, login):
     body = client.get(reverse("activity_detail", args=[act.pk])).content.decode()
     assert "参加的指导组成员：</span>（无） → 指导组组长" in body
     assert "'seat'" not in body
+
+
+def test_list_filters_by_unit_code(world, client, login):
+    w = world
+    login(w.office)
+    body = client.get(reverse("activity_list"), {"unit": w.unit_b.code}).content.decode()
+    assert reverse("activity_detail", args=[w.activity_b.pk]) in body
+    assert reverse("activity_detail", args=[w.activity_a.pk]) not in body

@@ -44,7 +44,7 @@ def _int(value) -> int | None:
 def activity_list(request):
     user = request.user
     group, rnd, kind = _int(request.GET.get("group")), _int(request.GET.get("round")), request.GET.get("kind", "")
-    code = request.GET.get("org", "").strip()
+    code = (request.GET.get("org") or request.GET.get("unit") or "").strip()
     org = Org.objects.filter(code=code).first() if code else None
     qs = sa.filter_activities(sa.activities_for(user), group=group, round=rnd, org=org, kind=kind)
     qs = qs.select_related("group", "org", "round").order_by("-held_on", "-pk")

@@ -22,6 +22,7 @@ from dangjian.supervision.demo import respondent_key
 from dangjian.supervision.models import (
     Activity,
     ActivityKind,
+    ActivityPhoto,
     Brief,
     Exemplar,
     FeedbackStatus,
@@ -106,6 +107,16 @@ def test_issue6_demo(monkeypatch, through):
         assert access.in_group(a.created_by, a.group), a  # recorded by the group's own accounts
         assert a.subject and a.history.exists()
     assert not Activity.objects.annotate(n=Count("members_present")).filter(n=0).exists()
+    # History dated when the activity was recorded (on its day), not when the demo ran.
+    first_rows = {}
+    for row in Activity.history.order_by("history_date").values("id", "history_date"):
+        first_rows.setdefault(row["id"], row["history_date"])
+    assert all(timezone.localtime(first_rows[a.pk]).date() == a.held_on for a in acts)
+    # Photos: real images, on some visits and meetings.
+    photos = ActivityPhoto.objects.select_related("activity")
+    assert photos.count() >= 10 and {p.activity.kind for p in photos} <= {ActivityKind.VISIT, ActivityKind.SIT_IN}
+    with photos.first().file.open("rb") as fh:
+        assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
     assert Activity.objects.filter(created_by=guide).exists()
     interviews = acts.filter(kind=ActivityKind.INTERVIEW)
     assert interviews.exists() and not interviews.filter(interviewed_count=0).exists() and not interviews.filter(interviewees="").exists()

@@ -261,7 +261,23 @@ class _Loader:
         self.cover(self.this_round, this_start, self.today, complete=False)
         self.notices()
         self.questionnaires()
+        self.backdate_history()
         self.brief = issue_round_brief(self.office, self.last_round, min(self.today, last_end + dt.timedelta(days=3)))
+
+    def backdate_history(self) -> None:
+        """The history rows of activities, feedback and exemplars take the dates they were
+        recorded and answered on (the records were written today)."""
+        from django.db.models import OuterRef, Subquery
+
+        campaign_acts = Activity.objects.filter(group__campaign=self.campaign)
+        Activity.history.filter(id__in=campaign_acts.values("pk")).update(
+            history_date=Subquery(Activity.objects.filter(pk=OuterRef("id")).values("created_at")[:1]))
+        findings = Finding.objects.filter(activity__group__campaign=self.campaign)
+        for status, field in ((FeedbackStatus.SENT, "created_at"), (FeedbackStatus.ANSWERED, "answered_at")):
+            Finding.history.filter(id__in=findings.values("pk"), status=status).update(
+                history_date=Subquery(Finding.objects.filter(pk=OuterRef("id")).values(field)[:1]))
+        Exemplar.history.filter(id__in=Exemplar.objects.filter(activity__group__campaign=self.campaign).values("pk")).update(
+            history_date=Subquery(Exemplar.objects.filter(pk=OuterRef("id")).values("created_at")[:1]))
 
     def make_plan(self, earliest: dt.date) -> InspectionPlan:
         fields = dict(
@@ -348,9 +364,30 @@ class _Loader:
             stamp(a, user, "记录督查活动").save()
             a.members_present.set(present)
         Activity.objects.filter(pk=a.pk).update(created_at=_at(day, 16))
+        if kind in (K.VISIT, K.SIT_IN) and self.n % 3 == 0:
+            self.photo(a, user)
         if kind == K.QUESTIONING:
             self.question(a, user)
         return a
+
+    def photo(self, activity: Activity, user) -> None:
+        """A small real PNG (checked by content like any upload)."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from dangjian.campaigns.demo import make_png
+
+        upload = SimpleUploadedFile(f"督查现场-{activity.pk}.png", make_png(SEED + activity.pk), content_type="image/png")
+        caption = "列席会议现场" if activity.kind == K.SIT_IN else "走访现场"
+        acts = _domain("activities")
+        if acts is not None:
+            acts.add_photo(user, activity, upload, caption)
+        else:
+            from dangjian.supervision.models import ActivityPhoto
+
+            photo = ActivityPhoto(activity=activity, original_name=upload.name, content_type="image/png", size=upload.size,
+                                  caption=caption, uploaded_by=user)
+            photo.file.save(upload.name, upload, save=False)
+            photo.save()
 
     def question(self, activity: Activity, user) -> None:
         """Three questions for a member of the unit, through study.questioning (linked to the

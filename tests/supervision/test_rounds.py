@@ -220,3 +220,14 @@ def test_round_detail_and_plan_detail_cost_the_same_at_two_sizes(world, client, 
     large = [_queries(client, u) for u in urls]
     assert small == large
     assert "新单位5" in client.get(urls[0]).content.decode()
+
+
+def test_round_for_activity(world):
+    w = world
+    day = w.round_now.starts_on
+    assert p.round_for_activity(w.group1, w.b1, day) == w.round_now  # UB01 is under group1's UB
+    assert p.round_for_activity(w.group1, w.a1, day) is None  # UA is group2's
+    assert p.round_for_activity(w.group2, w.unit_a, day) == w.round_now
+    assert p.round_for_activity(w.group1, w.b1, w.round_now.ends_on + dt.timedelta(days=1)) is None
+    p.set_round_status(w.office, w.round_now, "closed")
+    assert p.round_for_activity(w.group1, w.b1, day) is None

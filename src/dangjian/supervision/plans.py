@@ -425,3 +425,14 @@ def current_round(user, plan: InspectionPlan | None = None) -> Round | None:
         qs = qs.filter(plan=plan)
     return (qs.filter(status=RoundStatus.ACTIVE).select_related("plan__campaign__org").order_by("-starts_on", "-pk").first()
             or qs.select_related("plan__campaign__org").order_by("-starts_on", "-pk").first())
+
+
+def round_for_activity(group: GuidanceGroup, org: Org, held_on: dt.date) -> Round | None:
+    """The round an activity of `group` at `org` on `held_on` belongs to: a round not yet
+    closed whose dates cover the day and whose split gives the group the org (or a unit above
+    it); the latest such round. For recording activities without naming the round. One query."""
+    prefixes = [org.path[:i] for i in range(Org.steplen, len(org.path) + 1, Org.steplen)]
+    return (Round.objects.filter(plan__campaign_id=group.campaign_id, starts_on__lte=held_on, ends_on__gte=held_on)
+            .exclude(status=RoundStatus.CLOSED)
+            .filter(Exists(RoundUnit.objects.filter(round_id=OuterRef("pk"), group=group, org__path__in=prefixes)))
+            .order_by("-starts_on", "-pk").first())

@@ -19,7 +19,7 @@ from pathlib import Path
 # Run in this order: the import fills the tree with members for the benchmarks after it.
 MODULES = ("bench_import", "bench_subtree_count", "bench_member_list", "bench_rollup",
            "bench_progress_table", "bench_progress_export", "bench_publish_task", "bench_three_rates", "bench_problem_rollup",
-           "bench_redblack", "bench_checkin_burst")
+           "bench_redblack", "bench_questionnaire", "bench_brief", "bench_checkin_burst")
 SCALES = ("tiny", "small", "city")
 # The smaller tree whose list-page query count is shown next to the city's.
 SMALLER = {"city": "small"}

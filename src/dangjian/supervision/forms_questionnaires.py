@@ -18,7 +18,7 @@ class QuestionnaireForm(ChineseFormMixin, forms.Form):
     org = forms.CharField(label="发布单位编码", max_length=32, help_text="问卷发给本组织及其下级组织")
     title = forms.CharField(label="问卷标题", max_length=200)
     intro = forms.CharField(label="填写说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    audience = forms.ChoiceField(label="填写对象", choices=Audience.choices)
+    audience = forms.ChoiceField(label="填写对象", choices=Audience.choices, initial=Audience.MEMBERS)
     target_kinds = forms.MultipleChoiceField(label="单位类型（单位填报时）", choices=OrgKind.choices, required=False,
                                              widget=forms.CheckboxSelectMultiple, help_text="不选则发给所有下级组织")
     target_categories = forms.MultipleChoiceField(label="人员类别（党员填写时）", choices=Category.choices, required=False,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian.core.audit import history_rows
 from dangjian.core.forms import apply_errors
 from dangjian.core.scoping import Perm, restrict
-from dangjian.orgs.models import Org
+from dangjian.orgs.models import Category, Org, OrgKind
 from dangjian.orgs.views import present_history
 from dangjian.supervision import questionnaires as qn
 from dangjian.supervision.forms_questionnaires import ItemFormSet, QuestionnaireForm, item_initial
@@ -82,7 +82,7 @@ def _save_form(request, q: Questionnaire | None):
         org = restrict(Org.objects.filter(code=code), user, Perm.CHANGE_ORG).first()
         if org is None:
             raise PermissionDenied("无权为该组织设计问卷")
-        initial = {"org": org.code, "anonymous": True}
+        initial = {"org": org.code, "anonymous": True, "audience": Audience.MEMBERS}
     if request.method == "POST":
         form = QuestionnaireForm(request.POST, user=user, fixed_org=q is not None, initial=initial)
         items = ItemFormSet(request.POST, prefix="items")
@@ -139,7 +139,9 @@ def questionnaire_detail(request, pk: int):
     return render(request, "supervision/questionnaires/detail.html", {
         "q": q, "items": items, "n_responses": n, "may_design": qn.may_design(user, q.org), "history": rows,
         "is_open": q.status == QuestionnaireStatus.PUBLISHED and q.deadline >= timezone.now(),
-        "kinds": dict(QuestionKind.choices),
+        "targets": [OrgKind(k).label for k in q.target_kinds if k in OrgKind.values]
+        + [Category(c).label for c in q.target_categories if c in Category.values],
+        "may_fill": q.status == QuestionnaireStatus.PUBLISHED and qn.is_respondent(user, q),
     })
 
 
@@ -198,6 +200,8 @@ def questionnaire_fill(request, pk: int):
                     errors[key] = "；".join(msgs)
                 else:
                     general.extend(msgs)
+            if errors:
+                general.insert(0, f"有 {len(errors)} 道题需要修改，请查看标红的题目")
     answered = qn.has_answered(user, q, org) if (q.audience == Audience.MEMBERS or org is not None) else False
     sections = []
     for n, i in enumerate(items, start=1):

@@ -278,3 +278,9 @@ def test_list_filters_by_unit_code(world, client, login):
     body = client.get(reverse("activity_list"), {"unit": w.unit_b.code}).content.decode()
     assert reverse("activity_detail", args=[w.activity_b.pk]) in body
     assert reverse("activity_detail", args=[w.activity_a.pk]) not in body
+
+
+def test_random_member_when_none_chosen(world):
+    w = world
+    q = sa.draw_for_activity(w.guide, w.activity_b, None, 1)
+    assert q.member.org.path.startswith(w.b1.path)

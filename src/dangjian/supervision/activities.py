@@ -273,13 +273,18 @@ def unit_members(activity: Activity) -> QuerySet[Member]:
     return Member.objects.filter(org__path__startswith=activity.org.path).select_related("org").order_by("org__path", "name")
 
 
-def draw_for_activity(user, activity: Activity, member: Member, count: int, tags: list[str] | None = None):
-    """Draw questions for a member of the unit on the spot (study.questioning), linked to the activity."""
+def draw_for_activity(user, activity: Activity, member: Member | None, count: int, tags: list[str] | None = None):
+    """Draw questions for a member of the unit on the spot (study.questioning), linked to the
+    activity. Without a member, one of the unit's members is picked at random."""
     from dangjian.study.models import Questioning
     from dangjian.study.questioning import draw_questioning
 
     if not may_record_at(user, activity):
         raise PermissionDenied("您不是该指导组成员，不能随机提问")
+    if member is None:
+        member = unit_members(activity).order_by("?").first()
+        if member is None:
+            raise ValidationError({"member": "该单位没有党员可供提问"})
     if not member.org.path.startswith(activity.org.path):
         raise ValidationError({"member": "请选择本单位的党员"})
     q = draw_questioning(user, member, count, tags)

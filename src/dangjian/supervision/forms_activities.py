@@ -73,7 +73,7 @@ class ExemplarForm(ChineseFormMixin, forms.Form):
 
 
 class DrawForm(ChineseFormMixin, forms.Form):
-    member = forms.ModelChoiceField(label="提问对象", queryset=None)
+    member = forms.ModelChoiceField(label="提问对象", queryset=None, required=False, empty_label="（随机抽取一名党员）")
     count = forms.IntegerField(label="题数", min_value=1, max_value=20, initial=3)
 
     def __init__(self, *args, members=None, **kwargs):

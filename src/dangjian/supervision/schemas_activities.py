@@ -150,7 +150,7 @@ class ActivityPage(Schema):
 
 
 class DrawIn(Schema):
-    member: int = Field(..., description="本单位党员 id")
+    member: int | None = Field(None, description="本单位党员 id；不给则随机抽取一名本单位党员")
     count: int = Field(3, ge=1, le=20, description="题数")
     tags: list[str] = Field(default_factory=list, description="只抽带这些标签的题")
 

@@ -19,8 +19,8 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, Count, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast, Concat, Substr
 from django.http import Http404
 from django.utils import timezone
 
@@ -99,6 +99,17 @@ def _refs(acts: QuerySet[Activity]):
     return acts.annotate(ref=Concat(Value(REF_PREFIX), Cast("pk", CharField()), output_field=CharField())).values("ref")
 
 
+def _covered(units: QuerySet[RoundUnit], acts: QuerySet[Activity]) -> int:
+    """Units with an activity at them or below: for each depth the units sit at (a handful),
+    the units whose path is the activities' path prefix of that length (a hashed IN, not a
+    LIKE per unit)."""
+    covered = 0
+    for depth in sorted(set(units.order_by().values_list("org__depth", flat=True).distinct())):
+        prefixes = acts.order_by().annotate(prefix=Substr("org__path", 1, depth * Org.steplen)).values("prefix")
+        covered += units.filter(org__depth=depth, org__path__in=prefixes).values("org").distinct().count()
+    return covered
+
+
 def compute_figures(org: Org, start: dt.date, end: dt.date, round: Round | None = None) -> dict:
     """All the figures of a brief, computed in the database."""
     from dangjian.rectification.models import Problem, ProblemStatus
@@ -106,9 +117,7 @@ def compute_figures(org: Org, start: dt.date, end: dt.date, round: Round | None 
 
     acts = _activities(org, start, end, round)
     units = _round_units(org, start, end, round)
-    covered_q = Exists(_activities(org, start, end, round).filter(org__path__startswith=OuterRef("org__path")))
-    unit_counts = {"assigned": units.values("org").distinct().count(),
-                   "covered": units.filter(covered_q).values("org").distinct().count()}
+    unit_counts = {"assigned": units.values("org").distinct().count(), "covered": _covered(units, acts)}
     act_totals = acts.aggregate(
         activities=Count("pk"), interviewed=Sum("interviewed_count"),
         units_visited=Count("org", distinct=True),

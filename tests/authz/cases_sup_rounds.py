@@ -60,6 +60,7 @@ PAGE_CASES = [
     Case("round_create", "campaign_manager", kwargs=lambda w, t: {"plan_id": w.plan.pk}),
     Case("round_create", "campaign_manager", method="POST", kwargs=lambda w, t: {"plan_id": w.plan.pk}, data=_round_form),
     Case("round_detail", "group", targets=("UB01",), kwargs=_round_kw),
+    Case("round_coverage_export", "group", targets=("UB01",), kwargs=_round_kw),
     Case("round_edit", "campaign_manager", kwargs=_round_kw),
     Case("round_edit", "campaign_manager", method="POST", kwargs=_round_kw, data=_round_edit_form),
     Case("group_workspace", "group", kwargs=_group_kw),

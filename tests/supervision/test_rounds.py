@@ -231,3 +231,26 @@ def test_round_for_activity(world):
     assert p.round_for_activity(w.group1, w.b1, w.round_now.ends_on + dt.timedelta(days=1)) is None
     p.set_round_status(w.office, w.round_now, "closed")
     assert p.round_for_activity(w.group1, w.b1, day) is None
+
+
+def test_coverage_export_read_back(world, client, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    w = world
+    rnd = p.create_round(w.office, w.plan, _round_data(w))
+    _visit(w, w.group2, w.a1, rnd, n=5)
+    login(w.office)
+    res = client.get(reverse("round_coverage_export", args=[rnd.pk]))
+    assert res.status_code == 200 and "attachment" in res["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(res.content))
+    rows = [list(r) for r in wb["覆盖明细"].iter_rows(min_row=3, values_only=True)]
+    assert rows == [[1, "第一巡回指导组", "UB", "后勤处党总支", "未覆盖", 0, 0, None],
+                    [2, "第二巡回指导组", "UA", "文学院党委", "已覆盖", 1, 5, rnd.starts_on.isoformat()]]
+    totals = [list(r) for r in wb["各组汇总"].iter_rows(min_row=2, max_row=4, values_only=True)]
+    assert totals == [["第一巡回指导组", 1, 0, 1, 0], ["第二巡回指导组", 1, 1, 0, 100], ["合计", 2, 1, 1, 50]]
+    # The guide's export holds only group1's unit.
+    login(w.guide)
+    wb = load_workbook(io.BytesIO(client.get(reverse("round_coverage_export", args=[w.round_now.pk])).content))
+    assert [r[2] for r in wb["覆盖明细"].iter_rows(min_row=3, values_only=True)] == ["UB"]

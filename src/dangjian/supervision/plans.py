@@ -436,3 +436,31 @@ def round_for_activity(group: GuidanceGroup, org: Org, held_on: dt.date) -> Roun
             .exclude(status=RoundStatus.CLOSED)
             .filter(Exists(RoundUnit.objects.filter(round_id=OuterRef("pk"), group=group, org__path__in=prefixes)))
             .order_by("-starts_on", "-pk").first())
+
+
+COVERAGE_HEAD = ["序号", "巡回指导组", "单位编码", "单位", "是否覆盖", "督查活动（次）", "访谈人数", "最近一次"]
+
+
+def write_coverage(user, rnd: Round, target) -> int:
+    """The round's coverage table as the user sees it (group × unit), then the totals per
+    group, as xlsx into `target`; returns the number of unit rows."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("覆盖明细")
+    ws.append([f"{rnd.name}覆盖情况（{rnd.starts_on:%Y-%m-%d} 至 {rnd.ends_on:%Y-%m-%d}）"])
+    ws.append(COVERAGE_HEAD)
+    n = 0
+    for n, r in enumerate(coverage_rows(user, rnd).iterator(chunk_size=2000), start=1):
+        ws.append([n, r.group.name, r.org.code, r.org.name, "已覆盖" if r.visited else "未覆盖", r.activities, r.interviewed,
+                   r.last_on.isoformat() if r.last_on else ""])
+    groups = wb.create_sheet("各组汇总")
+    groups.append(["巡回指导组", "督查单位", "已覆盖", "未覆盖", "覆盖率（%）"])
+    cov = coverage_by_group(user, rnd)
+    for g in cov.groups:
+        groups.append([g.name, g.units, g.covered, g.left, g.percent])
+    groups.append(["合计", cov.units, cov.covered, cov.left, cov.percent])
+    groups.append([])
+    groups.append(["说明：本轮内在该单位或其下级组织开展过至少一次督查活动即为“已覆盖”；全部单位均已覆盖为“全覆盖”。"])
+    wb.save(target)
+    return n

@@ -2,17 +2,22 @@
 工作台). Thin: every rule is in supervision.plans and supervision.workspace."""
 from __future__ import annotations
 
+import io
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from dangjian.campaigns.models import GuidanceAssignment, GuidanceGroup
 from dangjian.core.audit import history_rows
 from dangjian.core.forms import apply_errors
 from dangjian.orgs.views import present_history
+from dangjian.study.exporting import XLSX
 from dangjian.supervision import plans as p
 from dangjian.supervision import workspace as ws
 from dangjian.supervision.forms_rounds import NoticeForm, PlanForm, RoundForm
@@ -193,6 +198,18 @@ def round_detail(request, pk: int):
         "manage": p.may_manage_plan(user, rnd.plan),
         "history": present_history(user, Round, history_rows(rnd, limit=50)),
     })
+
+
+@login_required
+def round_coverage_export(request, pk: int):
+    """The coverage table (as the user sees it) as xlsx."""
+    rnd = p.get_round(request.user, pk)
+    buffer = io.BytesIO()
+    p.write_coverage(request.user, rnd, buffer)
+    name = f"{rnd.name}覆盖情况.xlsx"
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f"attachment; filename=\"coverage-{rnd.pk}.xlsx\"; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 # ----------------------------------------------------------------------------- workspace

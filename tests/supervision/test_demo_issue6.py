@@ -66,11 +66,11 @@ def test_issue6_demo(monkeypatch, through):
     monkeypatch.setattr(core_demo, "_loaders", keep)
     out = io.StringIO()
     call_command("demo", stdout=out)
-    assert "已生成督促指导示范数据" in out.getvalue()
+    assert "已生成督导检查示范数据" in out.getvalue()
     first = _counts()
     out = io.StringIO()
     call_command("demo", stdout=out)
-    assert "督促指导示范数据已存在" in out.getvalue()
+    assert "督导检查示范数据已存在" in out.getvalue()
     assert _counts() == first
 
     today = timezone.localdate()

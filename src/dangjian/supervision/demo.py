@@ -157,10 +157,10 @@ def load(ctx: DemoContext) -> None:
 
     campaign = Campaign.objects.filter(org=ctx.root, name=CAMPAIGN_NAME).first()
     if campaign is None:
-        ctx.write("督促指导示范数据：未找到主题教育，跳过。")
+        ctx.write("督导检查示范数据：未找到主题教育，跳过。")
         return
     if InspectionPlan.objects.filter(campaign=campaign).exists():
-        ctx.write("督促指导示范数据已存在，未重复生成。")
+        ctx.write("督导检查示范数据已存在，未重复生成。")
         _describe(ctx)
         return
     started = timezone.now()
@@ -170,7 +170,7 @@ def load(ctx: DemoContext) -> None:
     kinds = dict(acts.values_list("kind").annotate(n=Count("pk")).order_by())
     parts = "，".join(f"{label}{kinds.get(value, 0)}" for value, label in K.choices)
     findings = Finding.objects.filter(activity__group__campaign=campaign)
-    ctx.write(f"已生成督促指导示范数据：{acts.count()} 次督查活动（{parts}），{findings.count()} 条反馈意见"
+    ctx.write(f"已生成督导检查示范数据：{acts.count()} 次督查活动（{parts}），{findings.count()} 条反馈意见"
               f"（已回复 {findings.filter(status=FeedbackStatus.ANSWERED).count()}），"
               f"{Exemplar.objects.filter(activity__group__campaign=campaign).count()} 条典型经验，"
               f"{Response.objects.filter(questionnaire__campaign=campaign).count()} 份问卷答卷（用时 {(timezone.now() - started).total_seconds():.1f} 秒）。")

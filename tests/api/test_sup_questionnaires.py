@@ -51,3 +51,12 @@ def test_scoped(world, login):
     assert g.get(f"{V}/{w.questionnaire_a.pk}").status_code == 404
     assert g.get(f"{V}/{w.questionnaire_a.pk}/results").status_code == 404
     assert all(i["org"] != "UA" for i in g.get(V).json()["items"])
+
+
+def test_results_by_org(world, login):
+    w = world
+    c = login(w.office)
+    assert c.get(f"{V}/{w.questionnaire.pk}/results", {"org": "UB"}).json()["total"] == 1
+    assert c.get(f"{V}/{w.questionnaire.pk}/results", {"org": "UA"}).json()["total"] == 0
+    r = c.get(f"{V}/{w.questionnaire.pk}/results", {"org": "NOPE"})
+    assert r.status_code == 422 and r.json()["detail"][0]["field"] == "org"

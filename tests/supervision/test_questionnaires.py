@@ -247,3 +247,21 @@ def test_items_of_unit_questionnaire_kinds(world):
     assert q.target_kinds == ["branch"] and q.target_categories == []
     assert set(qn.respondent_orgs(w.ua_admin, q).values_list("code", flat=True)) == {"UA01", "UA02"}
     assert QItem.objects.filter(questionnaire=q).count() == 4
+
+
+def test_results_narrowed_to_a_unit_and_expected(world):
+    w = world
+    q = w.questionnaire
+    qn.submit(w.member_user, q, {str(w.q_single_item.pk): 1, str(w.q_multi_item.pk): [3], str(w.q_scale_item.pk): 2,
+                                 str(w.q_text_item.pk): "文学院的建议"})
+    ua = qn.results(q, org=w.unit_a)
+    assert ua["total"] == 1 and [o["count"] for o in ua["items"][0]["options"]] == [0, 1, 0]
+    ub = qn.results(q, org=w.unit_b)
+    assert ub["total"] == 1 and ub["items"][2]["average"] == 4.0
+    assert qn.text_answers(q, w.q_text_item, org=w.unit_b) == []
+    assert qn.results(q, org=w.root)["total"] == 2
+    assert qn.results_org(w.ua_admin, q, "UA") == w.unit_a
+    with pytest.raises(ValidationError):
+        qn.results_org(w.ua_admin, q, "UB")  # not in UA's admin's view
+    assert qn.expected(q) == 1  # 张三 is the only member with an account
+    assert qn.expected(w.questionnaire_a) == 4  # UA, UA01, UA02, UA01G1

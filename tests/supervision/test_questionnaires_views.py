@@ -108,3 +108,15 @@ def test_remind_button(world, login):
     r = c.post(reverse("questionnaire_remind", args=[w.questionnaire.pk]), follow=True)
     assert "已提醒 1 人" in r.content.decode()
     assert w.member_user.notifications.filter(kind="questionnaire").count() == 1
+
+
+def test_results_page_by_unit_and_fill_rate(world, login):
+    w = world
+    c = login(w.office)
+    body = c.get(reverse("questionnaire_results", args=[w.questionnaire.pk]), {"org": "UA"}).content.decode()
+    assert 'id="q-total">0<' in body and "只统计文学院党委" in body
+    body = c.get(reverse("questionnaire_results", args=[w.questionnaire.pk]), {"org": "UB"}).content.decode()
+    assert 'id="q-total">1<' in body
+    body = c.get(reverse("questionnaire_results", args=[w.questionnaire.pk]), {"org": "NOPE"}).content.decode()
+    assert "找不到编码为“NOPE”" in body
+    assert "应填 1 人，已收 1 份，填写率 100.0%" in c.get(reverse("questionnaire_detail", args=[w.questionnaire.pk])).content.decode()

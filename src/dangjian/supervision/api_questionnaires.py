@@ -128,9 +128,10 @@ def respond(request, questionnaire_id: int, payload: ResponseIn):
 
 
 @router.get(f"{V}/{{questionnaire_id}}/results", response={200: ResultsOut, **READ_ERRORS}, summary="结果统计")
-def results(request, questionnaire_id: int):
+def results(request, questionnaire_id: int, org: str | None = None):
+    """`org`: only the responses from that org's subtree (a code under the questionnaire's org)."""
     q = _get(request.auth, questionnaire_id)
-    res = qn.results(q)
+    res = qn.results(q, org=qn.results_org(request.auth, q, org))
     return {"total": res["total"], "items": [{k: e[k] for k in ("id", "section", "kind", "text", "answered", "average", "options")}
                                              for e in res["items"]]}
 

@@ -460,14 +460,33 @@ def remind_closing(now=None) -> int:
 
 
 # --------------------------------------------------------------------------- results
-def results(q: Questionnaire, items: list[QItem] | None = None) -> dict:
+def expected(q: Questionnaire) -> int:
+    """How many should answer: member accounts of the subtree (of the categories), or units of
+    the subtree (of the kinds). One count."""
+    if q.audience == Audience.MEMBERS:
+        qs = Member.objects.filter(org__path__startswith=q.org.path, user__isnull=False)
+        if q.target_categories:
+            qs = qs.filter(category__in=q.target_categories)
+        return qs.count()
+    qs = Org.objects.filter(path__startswith=q.org.path)
+    if q.target_kinds:
+        qs = qs.filter(kind__in=q.target_kinds)
+    return qs.count()
+
+
+def results(q: Questionnaire, items: list[QItem] | None = None, org: Org | None = None) -> dict:
     """Counts, percentages and scale averages per question, from one GROUP BY in the database
     (plus one count of responses). Percentages of single-choice and scale answers are of those
-    who answered the question; of multiple-choice options, of all responses."""
+    who answered the question; of multiple-choice options, of all responses. With `org`: only
+    the responses from its subtree."""
     items = list(q.items.all()) if items is None else items
-    total = Response.objects.filter(questionnaire=q).count()
-    rows = (Answer.objects.filter(item_id__in=[i.pk for i in items]).order_by()
-            .values_list("item_id", "option", "value").annotate(n=Count("*")))
+    responses = Response.objects.filter(questionnaire=q)
+    answers = Answer.objects.filter(item_id__in=[i.pk for i in items])
+    if org is not None and org.path != q.org.path:
+        responses = responses.filter(org__path__startswith=org.path)
+        answers = answers.filter(response__org__path__startswith=org.path)
+    total = responses.count()
+    rows = answers.order_by().values_list("item_id", "option", "value").annotate(n=Count("*"))
     groups: dict[int, list[tuple]] = {i.pk: [] for i in items}
     for item_id, option, value, n in rows:
         groups[item_id].append((option, value, n))
@@ -501,8 +520,23 @@ def results(q: Questionnaire, items: list[QItem] | None = None) -> dict:
     return {"total": total, "items": out}
 
 
-def text_answers(q: Questionnaire, item: QItem, limit: int = 50) -> list[str]:
-    return list(Answer.objects.filter(item=item).exclude(text="").order_by("-pk").values_list("text", flat=True)[:limit])
+def text_answers(q: Questionnaire, item: QItem, limit: int = 50, org: Org | None = None) -> list[str]:
+    qs = Answer.objects.filter(item=item).exclude(text="")
+    if org is not None and org.path != q.org.path:
+        qs = qs.filter(response__org__path__startswith=org.path)
+    return list(qs.order_by("-pk").values_list("text", flat=True)[:limit])
+
+
+def results_org(user, q: Questionnaire, code: str | None) -> Org | None:
+    """The org of `code` to narrow results to: in the questionnaire's subtree and seen by the
+    user; None for all."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    org = restrict(Org.objects.filter(code=code, path__startswith=q.org.path), user, Perm.VIEW).first()
+    if org is None:
+        raise ValidationError({"org": f"找不到编码为“{code}”的下级组织，或该组织不在您的查看范围内"})
+    return org
 
 
 # --------------------------------------------------------------------------- export

@@ -135,9 +135,11 @@ def questionnaire_detail(request, pk: int):
     q = _viewable(user, pk)
     items = list(q.items.all())
     n = q.responses.count()
+    expected = qn.expected(q) if q.status != QuestionnaireStatus.DRAFT else None
     rows = present_history(user, Questionnaire, history_rows(q))
     return render(request, "supervision/questionnaires/detail.html", {
-        "q": q, "items": items, "n_responses": n, "may_design": qn.may_design(user, q.org), "history": rows,
+        "q": q, "items": items, "n_responses": n, "expected": expected,
+        "rate": round(100 * n / expected, 1) if expected else None, "may_design": qn.may_design(user, q.org), "history": rows,
         "is_open": q.status == QuestionnaireStatus.PUBLISHED and q.deadline >= timezone.now(),
         "targets": [OrgKind(k).label for k in q.target_kinds if k in OrgKind.values]
         + [Category(c).label for c in q.target_categories if c in Category.values],
@@ -218,15 +220,25 @@ def questionnaire_fill(request, pk: int):
 @login_required
 @require_GET
 def questionnaire_results(request, pk: int):
-    q = _viewable(request.user, pk)
-    res = qn.results(q)
-    texts = {e["id"]: qn.text_answers(q, e["item"], 20) for e in res["items"] if e["kind"] == QuestionKind.TEXT}
+    user = request.user
+    q = _viewable(user, pk)
+    error = None
+    try:
+        org = qn.results_org(user, q, request.GET.get("org"))
+    except ValidationError as exc:
+        org, error = None, "；".join(exc.messages)
+    res = qn.results(q, org=org)
+    texts = {e["id"]: qn.text_answers(q, e["item"], 20, org=org) for e in res["items"] if e["kind"] == QuestionKind.TEXT}
     for e in res["items"]:
         e["texts"] = texts.get(e["id"], [])
         top = max([o["count"] for o in e["options"]] or [0])
         for o in e["options"]:
             o["width"] = round(100 * o["count"] / top, 1) if top else 0
-    return render(request, "supervision/questionnaires/results.html", {"q": q, "res": res})
+    units = (restrict(Org.objects.filter(path__startswith=q.org.path, depth=q.org.depth + 1), user, Perm.VIEW)
+             .order_by("order", "path").only("code", "name")[:200])
+    return render(request, "supervision/questionnaires/results.html", {
+        "q": q, "res": res, "org": org, "error": error, "units": units, "code": request.GET.get("org", ""),
+    })
 
 
 @login_required

@@ -109,11 +109,13 @@ def test_group_member_records_on_a_phone_and_the_unit_answers(browser, live_serv
         u.wait_for_url(f"**/problems/{problem.pk}/")
         assert "部分党员学习笔记不全" in u.locator("body").inner_text() and "督查" in u.locator("body").inner_text()
         u.go_back()
+        u.wait_for_url(f"**/feedback/{finding.pk}/")
         u.fill("#id_answer", "已组织补记学习笔记，支部书记逐一检查")
         _fits(u)
-        u.get_by_role("button", name="回复").tap()
-        u.wait_for_url(f"**/feedback/{finding.pk}/")
-        assert "已回复" in u.locator("body").inner_text()
+        with u.expect_navigation():
+            u.get_by_role("button", name="回复").tap()
+        u.locator(".alert", has_text="已回复").wait_for()
+        assert "已组织补记学习笔记" in u.locator("#ans-title").locator("..").inner_text()
         u.screenshot(path=f"{shots}/sup-phone-feedback-answered.png", full_page=True)
         finding.refresh_from_db()
         assert finding.status == "answered" and finding.answered_by == w.ub_admin

@@ -254,3 +254,15 @@ def test_coverage_export_read_back(world, client, login):
     login(w.guide)
     wb = load_workbook(io.BytesIO(client.get(reverse("round_coverage_export", args=[w.round_now.pk])).content))
     assert [r[2] for r in wb["覆盖明细"].iter_rows(min_row=3, values_only=True)] == ["UB"]
+
+
+def test_a_viewer_of_the_root_reads_but_does_not_plan(world):
+    from tests.factories import make_user
+
+    w = world
+    viewer = make_user("root_liaison", role="liaison", org=w.root)  # VIEW at the plan's org, no MANAGE_CAMPAIGN
+    assert list(p.plans_for(viewer)) == [w.plan] and list(p.rounds_for(viewer)) == [w.round_now]
+    assert [g.name for g in p.coverage_by_group(viewer, w.round_now).groups] == ["第一巡回指导组", "第二巡回指导组"]
+    assert not p.may_manage_plan(viewer, w.plan)
+    with pytest.raises(PermissionDenied):
+        p.set_round_status(viewer, w.round_now, "closed")

@@ -91,7 +91,7 @@ def _round_out(r: Round) -> dict:
 
 
 def _round_detail(user, pk: int) -> dict:
-    r = p.rounds_with_counts(p.rounds_for(user).filter(pk=pk)).select_related("plan__campaign").first()
+    r = p.rounds_with_counts(p.rounds_for(user).filter(pk=pk)).select_related("plan__campaign", "plan__org").first()
     if r is None:
         raise Http404
     cov = p.coverage_by_group(user, r)

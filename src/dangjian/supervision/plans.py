@@ -33,7 +33,7 @@ from django.http import Http404
 
 from dangjian.campaigns.models import Campaign, GuidanceAssignment, GuidanceGroup
 from dangjian.core.audit import stamp
-from dangjian.core.scoping import Perm, restrict, scope_of, subtree_q
+from dangjian.core.scoping import Perm, can, restrict, scope_q, subtree_q
 from dangjian.orgs.models import Org, OrgKind
 from dangjian.supervision.access import may_manage, my_group_ids
 from dangjian.supervision.models import Activity, InspectionPlan, Round, RoundStatus, RoundUnit
@@ -47,35 +47,36 @@ def managed_campaigns(user) -> QuerySet[Campaign]:
     return restrict(Campaign.objects.all(), user, Perm.MANAGE_CAMPAIGN).select_related("org").order_by("-starts_on", "-pk")
 
 
-def _managed_q(user, path_field: str) -> Q:
-    """Rows whose org (reached by path_field) is in the user's MANAGE_CAMPAIGN scope."""
-    scope = scope_of(user)
-    if Perm.MANAGE_CAMPAIGN in scope.is_global:
-        return Q(pk__isnull=False)  # everything (an empty Q() would vanish when OR-ed)
-    q = Q(pk__in=[])
-    for p in scope.paths(Perm.MANAGE_CAMPAIGN):
-        q |= subtree_q(path_field, p)
-    return q
+def _viewable_q(model, user) -> Q:
+    """Rows the user sees through the scoping policy (VIEW at the plan's org: the office and
+    those above); an everything-Q for a global grant (an empty Q() would vanish when OR-ed)."""
+    q = scope_q(model, user, Perm.VIEW)
+    return Q(pk__isnull=False) if q is None else q
 
 
 def plans_for(user) -> QuerySet[InspectionPlan]:
-    """Plans the user sees: the office's (campaign managed) and those of campaigns where the
-    user sits in a guidance group."""
-    qs = InspectionPlan.objects.all()
-    q = _managed_q(user, "campaign__org__path")
+    """Plans the user sees: those at orgs the user views (the office's), and those of
+    campaigns where the user sits in a guidance group."""
+    q = _viewable_q(InspectionPlan, user)
     mine = my_group_ids(user)
     if mine:
         q |= Q(campaign_id__in=GuidanceGroup.objects.filter(pk__in=mine).values("campaign_id"))
-    return qs.filter(q)
+    return InspectionPlan.objects.filter(q)
 
 
 def rounds_for(user) -> QuerySet[Round]:
     """Rounds the user sees: the office's, and those where one of the user's groups has units."""
-    q = _managed_q(user, "plan__campaign__org__path")
+    q = _viewable_q(Round, user)
     mine = my_group_ids(user)
     if mine:
         q |= Q(pk__in=RoundUnit.objects.filter(group_id__in=mine).values("round_id"))
     return Round.objects.filter(q)
+
+
+def sees_all_groups(user, rnd: Round) -> bool:
+    """The office (and whoever views the plan's org) sees every group's coverage; a group
+    member only their own groups'."""
+    return can(user, Perm.VIEW, rnd.plan.org)
 
 
 def get_plan(user, pk: int) -> InspectionPlan:
@@ -305,7 +306,7 @@ def coverage_rows(user, rnd: Round, group_id: int | None = None) -> QuerySet[Rou
     `activities` (count in the round at the unit or below), `interviewed`, `last_on` and
     `visited`. One query."""
     qs = RoundUnit.objects.filter(round=rnd)
-    if not may_manage_plan(user, rnd.plan):
+    if not sees_all_groups(user, rnd):
         qs = qs.filter(group_id__in=my_group_ids(user))
     if group_id:
         qs = qs.filter(group_id=group_id)
@@ -368,7 +369,7 @@ class Coverage:
 def coverage_by_group(user, rnd: Round) -> Coverage:
     """Units assigned, covered and left per group (全覆盖 when none is left): one query."""
     qs = RoundUnit.objects.filter(round=rnd)
-    if not may_manage_plan(user, rnd.plan):
+    if not sees_all_groups(user, rnd):
         qs = qs.filter(group_id__in=my_group_ids(user))
     rows = (qs.values("group_id", "group__name", "group__order")
             .annotate(units=Count("pk"), covered=Count("pk", filter=Q(Exists(_acts_at()))))
@@ -423,8 +424,8 @@ def current_round(user, plan: InspectionPlan | None = None) -> Round | None:
     qs = rounds_for(user)
     if plan is not None:
         qs = qs.filter(plan=plan)
-    return (qs.filter(status=RoundStatus.ACTIVE).select_related("plan__campaign__org").order_by("-starts_on", "-pk").first()
-            or qs.select_related("plan__campaign__org").order_by("-starts_on", "-pk").first())
+    return (qs.filter(status=RoundStatus.ACTIVE).select_related("plan__campaign__org", "plan__org").order_by("-starts_on", "-pk").first()
+            or qs.select_related("plan__campaign__org", "plan__org").order_by("-starts_on", "-pk").first())
 
 
 def round_for_activity(group: GuidanceGroup, org: Org, held_on: dt.date) -> Round | None:

@@ -48,3 +48,19 @@ def test_refusals(world, client, login):
     login(w.ua_admin)
     res = client.post(reverse("brief_create"), {"kind": "monthly", "org": w.unit_b.code, "month": "2026-11"})
     assert res.status_code == 404 and Brief.objects.count() == 2
+
+
+def test_list_page_constant_queries(world, client, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = world
+    login(w.office)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse("brief_list")).status_code == 200
+    for i in range(5):
+        Brief.objects.create(kind="round", org=w.root, round=w.round_now, period_start=w.round_now.starts_on,
+                             period_end=w.round_now.ends_on, title=f"专报{i}")
+    with CaptureQueriesContext(connection) as big:
+        page = client.get(reverse("brief_list")).content.decode()
+    assert "专报4" in page and len(small) == len(big)

@@ -32,7 +32,6 @@ from dangjian.supervision.models import (
     FeedbackStatus,
     Finding,
     Round,
-    RoundStatus,
     RoundUnit,
 )
 
@@ -129,11 +128,11 @@ FIELDS = ("kind", "held_on", "place", "subject", "notes", "interviewed_count", "
 
 
 def _round_for(group: GuidanceGroup, org: Org, held_on: dt.date) -> Round | None:
-    """The open round of the group's campaign in which the group covers `org` on `held_on`."""
-    prefixes = [org.path[:i] for i in range(Org.steplen, len(org.path) + 1, Org.steplen)]
-    ru = (RoundUnit.objects.filter(group=group, org__path__in=prefixes, round__starts_on__lte=held_on, round__ends_on__gte=held_on)
-          .exclude(round__status=RoundStatus.CLOSED).select_related("round").order_by("-round__starts_on").first())
-    return ru.round if ru else None
+    """The open round of the group's campaign in which the group covers `org` on `held_on`
+    (supervision.plans.round_for_activity, the one definition)."""
+    from dangjian.supervision.plans import round_for_activity
+
+    return round_for_activity(group, org, held_on)
 
 
 def activity_errors(data: dict, org: Org | None = None) -> dict[str, str]:

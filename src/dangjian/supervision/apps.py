@@ -27,3 +27,7 @@ class SupervisionConfig(AppConfig):
         scoping.register(m.QItem, path="questionnaire__org__path", inherit=Inherit.MEMBERS)
         scoping.register(m.Response, path="org__path", owner="user")
         scoping.register(m.Brief, path="org__path")
+
+        from dangjian.supervision.activities import register_todo
+
+        register_todo()

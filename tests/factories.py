@@ -277,9 +277,9 @@ def make_supervision_world(w: SimpleNamespace) -> None:
 
     - plan (the root's inspection plan) with round_now (this month, active): group1 must cover
       UB, group2 UA (RoundUnit rows);
-    - activity_b (group1 visits UB01 today) with finding_b (feedback to UB01, its problem
-      prob_finding_b with source inspection, open) and exemplar_b; activity_a / finding_a /
-      prob_finding_a / exemplar_a the same for group2 at UA01;
+    - activity_b (group1 visits UB01 today) with finding_b (feedback to UB01; no problem linked:
+      the rectification tests count the world's problems) and exemplar_b; activity_a /
+      finding_a / exemplar_a the same for group2 at UA01;
     - notice_g1 / notice_g2: group notices;
     - questionnaire (the root's, to members, anonymous, published, deadline in a week: a
       single, a multiple, a scale and an optional text question: q_single_item …); member_user
@@ -289,7 +289,6 @@ def make_supervision_world(w: SimpleNamespace) -> None:
     Made with the ORM directly (the domain is tested in tests/supervision)."""
     from django.utils import timezone
 
-    from dangjian.rectification.models import Problem
     from dangjian.supervision.models import (
         Activity,
         Answer,
@@ -315,13 +314,11 @@ def make_supervision_world(w: SimpleNamespace) -> None:
     for side, group, org, by in (("a", w.group2, w.a1, None), ("b", w.group1, w.b1, w.guide)):
         act = Activity.objects.create(group=group, round=w.round_now, org=org, kind="visit", held_on=today, place="党员活动室",
                                       subject="走访支部，查看学习记录", notes="学习记录完整", created_by=by)
-        prob = Problem.objects.create(org=org, campaign=w.campaign, number=f"{org.code}-F", source="inspection", aspect=w.aspect,
-                                      found_on=today, title=f"支部学习记录不完整{side}", leader="院党委书记", owner="支部书记",
-                                      due_on=dt.date(2099, 1, 31), status="open", level_depth=1, activity_ref=f"supervision.Activity:{act.pk}")
-        finding = Finding.objects.create(activity=act, org=org, problem=prob, feedback="请补齐近三个月的学习记录", created_by=by)
+        # The finding's problem is left out here: the rectification tests count the world's
+        # problems exactly. tests/supervision makes findings with problems through the domain.
+        finding = Finding.objects.create(activity=act, org=org, feedback="请补齐近三个月的学习记录", created_by=by)
         exemplar = Exemplar.objects.create(activity=act, org=org, title=f"“书记领学”做法{side}", description="书记每月领学一次", created_by=by)
         setattr(w, f"activity_{side}", act)
-        setattr(w, f"prob_finding_{side}", prob)
         setattr(w, f"finding_{side}", finding)
         setattr(w, f"exemplar_{side}", exemplar)
     w.notice_g1 = GroupNotice.objects.create(group=w.group1, title="本周五集中学习", body="下午三点", created_by=w.guide)

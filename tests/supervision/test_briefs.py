@@ -11,6 +11,7 @@ from django.utils import timezone
 from docx import Document
 from pypdf import PdfReader
 
+from dangjian.rectification.models import Problem
 from dangjian.study.models import Questioning
 from dangjian.supervision import briefs as b
 from dangjian.supervision.models import Activity, Brief, Finding, RoundUnit
@@ -32,6 +33,14 @@ def sup(world):
     _questioning(w, w.activity_b, 60)
     Questioning.objects.create(member=w.m_b1, org=w.b1, score=100, items=[])  # not in an activity: not counted
     Finding.objects.filter(pk=w.finding_b.pk).update(status="answered", answer="已补齐")
+    # The world's findings have no problems (the rectification tests count the world's problems):
+    # give each its inspection problem, as activities.add_finding does.
+    for finding in (w.finding_a, w.finding_b):
+        problem = Problem.objects.create(
+            org=finding.org, campaign=w.campaign, number=f"{finding.org.code}-F", source="inspection", aspect=w.aspect,
+            found_on=timezone.localdate(), title=f"支部学习记录不完整{finding.pk}", leader="院党委书记", owner="支部书记",
+            due_on=dt.date(2099, 1, 31), status="open", level_depth=1, activity_ref=f"supervision.Activity:{finding.activity_id}")
+        Finding.objects.filter(pk=finding.pk).update(problem=problem)
     return w
 
 
